@@ -1,0 +1,50 @@
+"""Masar: a learning platform for migration-related capacity building."""
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from lms.config import load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; ``config`` overrides what the environment provides."""
+    app = Flask(__name__, instance_relative_config=True)
+    overrides = dict(config or {})
+    app.config.update(load_config(app.instance_path, overrides.get("MASAR_ENV")))
+    app.config.update(overrides)
+
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    from lms import extensions, i18n, mail, security, templating
+    from lms.accounts import auth
+
+    extensions.db.init_app(app)
+    extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir(app))
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+    i18n.init_app(app)
+    auth.init_app(app)
+    mail.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+
+    from lms import cli, errors, main
+    from lms.accounts.views import bp as accounts_bp
+    from lms.admin.views import bp as admin_bp
+    from lms.organizations.views import bp as organizations_bp
+
+    app.register_blueprint(main.bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(organizations_bp)
+    app.register_blueprint(admin_bp)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _migrations_dir(app: Flask) -> str:
+    from pathlib import Path
+
+    return str(Path(app.root_path).parent / "migrations")

@@ -1,0 +1,270 @@
+"""Account operations shared by the web views, the CLI and the tests."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import gettext as _
+
+from lms.accounts import tokens
+from lms.accounts.models import Gender, Role, User
+from lms.audit import record_event
+from lms.db import utcnow
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.mail import send_mail
+from lms.organizations.models import Organization, OrganizationStatus
+from lms.organizations.regions import Region
+from lms.organizations.services import OrganizationDetails, propose_organization
+from lms.security import hash_password, password_needs_rehash, verify_password
+
+MIN_PASSWORD_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class OrganizationChoice:
+    """An existing organization, a proposed new one, or neither (an individual learner)."""
+
+    organization_id: int | None = None
+    proposal: OrganizationDetails | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    full_name: str
+    gender: Gender
+    profession: str
+    city: str
+    region: Region | None
+    locale: str
+    organization: OrganizationChoice
+    full_name_ar: str | None = None
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+
+
+def check_password_rules(password: str, email: str = "") -> None:
+    """Raise a DomainError when a new password is too weak."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(
+            _("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH), field="password"
+        )
+    if email and password.strip().lower() == normalize_email(email):
+        raise DomainError(_("Your password must not be your email address."), field="password")
+
+
+def _resolve_organization(choice: OrganizationChoice) -> Organization | None:
+    if choice.proposal is not None:
+        return propose_organization(choice.proposal)
+    if choice.organization_id is None:
+        return None
+    organization = db.session.get(Organization, choice.organization_id)
+    if organization is None or organization.status is not OrganizationStatus.APPROVED:
+        raise DomainError(_("Choose an organization from the list."), field="organization")
+    return organization
+
+
+def _apply_profile(user: User, profile: Profile) -> None:
+    user.full_name = profile.full_name.strip()
+    user.full_name_ar = (profile.full_name_ar or "").strip() or None
+    user.gender = profile.gender
+    user.profession = profile.profession.strip()
+    user.city = profile.city.strip()
+    user.region = profile.region
+    user.locale = profile.locale
+    user.organization = _resolve_organization(profile.organization)
+
+
+def register_user(email: str, password: str, profile: Profile, consent: bool) -> User:
+    """Create a learner account from the public registration form."""
+    if not consent:
+        raise DomainError(_("You must agree to the processing of your personal data."), field="consent")
+    if find_user_by_email(email):
+        raise DomainError(_("An account with this email address already exists."), field="email")
+    check_password_rules(password, email)
+    user = User(email=normalize_email(email), role=Role.LEARNER, consent_at=utcnow())
+    _apply_profile(user, profile)
+    user.password_hash = hash_password(password)
+    db.session.add(user)
+    db.session.flush()
+    record_event("registered", actor=user, target=user)
+    return user
+
+
+def update_profile(user: User, profile: Profile) -> None:
+    """Save the profile fields a user may edit themselves."""
+    _apply_profile(user, profile)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None; failures are audited."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+        record_event("sign_in_failed", target=user, email=normalize_email(email)[:254])
+        return None
+    if password_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def record_sign_in(user: User) -> None:
+    user.last_login_at = utcnow()
+    record_event("sign_in", actor=user, target=user)
+
+
+def set_password(user: User, password: str) -> None:
+    """Set a new password and sign out every other session of the account."""
+    check_password_rules(password, user.email)
+    user.password_hash = hash_password(password)
+    user.rotate_session_token()
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not verify_password(user.password_hash, current_password):
+        raise DomainError(_("Your current password is not correct."), field="current_password")
+    set_password(user, new_password)
+    record_event("password_changed", actor=user, target=user)
+
+
+def send_password_reset(email: str) -> None:
+    """Mail a reset link if an active account uses this address; say nothing either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    token = tokens.make_token(user, "reset")
+    send_mail(
+        user.email,
+        _("Reset your Masar password"),
+        "mail/password_reset.txt",
+        locale=user.locale,
+        user=user,
+        link=url_for("accounts.reset_password", token=token, _external=True),
+    )
+
+
+def reset_password(token: str, password: str, consent: bool = False) -> User:
+    """Use a reset or invitation link once to set a password."""
+    found = tokens.read_token(token, "reset") or tokens.read_token(token, "invite")
+    if found is None:
+        raise DomainError(_("This link is invalid, has expired or was already used."))
+    user, _payload = found
+    if user.consent_at is None:
+        if not consent:
+            raise DomainError(
+                _("You must agree to the processing of your personal data."), field="consent"
+            )
+        user.consent_at = utcnow()
+    set_password(user, password)
+    record_event("password_reset", actor=user, target=user)
+    return user
+
+
+def user_for_token(token: str) -> User | None:
+    found = tokens.read_token(token, "reset") or tokens.read_token(token, "invite")
+    return found[0] if found else None
+
+
+def send_invitation(user: User) -> None:
+    """Mail a set-your-password link to an account created by an administrator or an import."""
+    token = tokens.make_token(user, "invite")
+    send_mail(
+        user.email,
+        _("You are invited to Masar"),
+        "mail/invitation.txt",
+        locale=user.locale,
+        user=user,
+        link=url_for("accounts.reset_password", token=token, _external=True),
+    )
+
+
+def request_email_change(user: User, password: str, new_email: str) -> None:
+    """Check the password and mail a confirmation link to the new address."""
+    if not verify_password(user.password_hash, password):
+        raise DomainError(_("Your current password is not correct."), field="password")
+    new_email = normalize_email(new_email)
+    if new_email == user.email:
+        raise DomainError(_("This is already your email address."), field="email")
+    if find_user_by_email(new_email):
+        raise DomainError(_("An account with this email address already exists."), field="email")
+    token = tokens.make_token(user, "email", email=new_email)
+    send_mail(
+        new_email,
+        _("Confirm your new email address"),
+        "mail/email_change.txt",
+        locale=user.locale,
+        user=user,
+        link=url_for("accounts.confirm_email", token=token, _external=True),
+    )
+
+
+def email_change_request(token: str, user: User) -> str | None:
+    """The new address carried by a valid email-change link for ``user``."""
+    found = tokens.read_token(token, "email")
+    if found is None or found[0].id != user.id:
+        return None
+    return found[1]["email"]
+
+
+def confirm_email_change(token: str, user: User) -> str:
+    new_email = email_change_request(token, user)
+    if new_email is None:
+        raise DomainError(_("This link is invalid, has expired or was already used."))
+    if find_user_by_email(new_email):
+        raise DomainError(_("An account with this email address already exists."))
+    old_email = user.email
+    user.email = new_email
+    record_event("email_changed", actor=user, target=user, old=old_email, new=new_email)
+    return new_email
+
+
+def create_user(email: str, full_name: str, role: Role, password: str | None = None, **fields) -> User:
+    """Create an account on behalf of an administrator or the command line."""
+    if find_user_by_email(email):
+        raise DomainError(_("An account with this email address already exists."), field="email")
+    user = User(email=normalize_email(email), full_name=full_name.strip(), role=role, **fields)
+    if password is not None:
+        check_password_rules(password, email)
+        user.password_hash = hash_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _active_admin_count() -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(User).where(User.role == Role.ADMIN, User.is_active)
+    )
+
+
+def change_role(actor: User, user: User, role: Role) -> None:
+    """Give ``user`` a new role; the last active administrator keeps theirs."""
+    if user.role is role:
+        return
+    if user.role is Role.ADMIN and _active_admin_count() <= 1:
+        raise DomainError(_("The last administrator cannot lose that role."), field="role")
+    record_event("role_changed", actor=actor, target=user, old=user.role.value, new=role.value)
+    user.role = role
+
+
+def set_active(actor: User, user: User, active: bool) -> None:
+    """Deactivate or reactivate an account; deactivation ends its sessions at once."""
+    if user.is_active == active:
+        return
+    if not active:
+        if user.id == actor.id:
+            raise DomainError(_("You cannot deactivate your own account."))
+        if user.role is Role.ADMIN and _active_admin_count() <= 1:
+            raise DomainError(_("The last administrator cannot be deactivated."))
+        user.rotate_session_token()
+    user.is_active = active
+    record_event("user_reactivated" if active else "user_deactivated", actor=actor, target=user)
+
+
+def set_locale(user: User, locale: str) -> None:
+    user.locale = locale

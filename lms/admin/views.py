@@ -1,0 +1,123 @@
+"""Administration: users, roles, account status, bulk import and the audit log."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.accounts import services
+from lms.accounts.forms import ConfirmForm
+from lms.accounts.importing import COLUMNS, ImportFailed, import_users
+from lms.accounts.models import Gender, Role, User
+from lms.accounts.permissions import permission_required
+from lms.admin.forms import AuditFilterForm, ImportForm, RoleForm, UserFilterForm
+from lms.admin.queries import UserFilters, audit_query, users_query
+from lms.errors import DomainError
+from lms.extensions import db
+from lms.organizations.regions import Region
+from lms.organizations.services import approved_organizations
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _filters(form: UserFilterForm) -> UserFilters:
+    data = form.data
+    return UserFilters(
+        text=data["q"] or "",
+        role=Role(data["role"]) if data["role"] else None,
+        organization_id=int(data["organization"]) if data["organization"] else None,
+        region=Region(data["region"]) if data["region"] else None,
+        gender=Gender(data["gender"]) if data["gender"] else None,
+        active={"active": True, "inactive": False}.get(data["status"]),
+    )
+
+
+@bp.route("/")
+@permission_required("admin.access")
+def index():
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/users")
+@permission_required("users.manage")
+def users():
+    form = UserFilterForm(request.args, organizations=approved_organizations())
+    filters = _filters(form) if form.validate() else UserFilters()
+    page = db.paginate(users_query(filters), per_page=current_app.config["USERS_PER_PAGE"], error_out=False)
+    return render_template("admin/users.html", form=form, page=page)
+
+
+@bp.route("/users/<int:user_id>")
+@permission_required("users.manage")
+def user_detail(user_id):
+    user = db.get_or_404(User, user_id)
+    role_form = RoleForm(data={"role": user.role.value})
+    return render_template("admin/user_detail.html", user=user, role_form=role_form, confirm_form=ConfirmForm())
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@permission_required("users.manage")
+def change_role(user_id):
+    user = db.get_or_404(User, user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a role from the list."), "error")
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    try:
+        services.change_role(current_user, user, Role(form.role.data))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s is now: %(role)s.", name=user.full_name, role=user.role.label), "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/<any(deactivate, reactivate):action>", methods=["POST"])
+@permission_required("users.manage")
+def set_active(user_id, action):
+    user = db.get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    try:
+        services.set_active(current_user, user, action == "reactivate")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        if action == "reactivate":
+            flash(_("The account of %(name)s is active again.", name=user.full_name), "success")
+        else:
+            flash(_("The account of %(name)s is deactivated.", name=user.full_name), "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/users/import", methods=["GET", "POST"])
+@permission_required("users.import")
+def import_users_page():
+    form = ImportForm()
+    errors, result, status = [], None, 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            result = import_users(upload.read(), actor=current_user, filename=upload.filename or "")
+        except ImportFailed as failure:
+            db.session.rollback()
+            errors, status = failure.errors, 422
+        else:
+            db.session.commit()
+            for user in result.invited:
+                services.send_invitation(user)
+    elif request.method == "POST":
+        status = 422
+    return render_template("admin/import.html", form=form, errors=errors, result=result, columns=COLUMNS), status
+
+
+@bp.route("/audit")
+@permission_required("audit.view")
+def audit():
+    form = AuditFilterForm(request.args)
+    action = form.action.data if form.validate() else None
+    page = db.paginate(audit_query(action), per_page=50, error_out=False)
+    return render_template("admin/audit.html", form=form, page=page)

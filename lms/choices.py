@@ -1,0 +1,41 @@
+"""String enums whose members carry a translated label, stored by value in the database."""
+
+import enum
+
+import sqlalchemy as sa
+
+
+class LabelledEnum(str, enum.Enum):
+    """An enum of codes; subclasses define ``_labels()`` mapping members to lazy strings."""
+
+    @classmethod
+    def _labels(cls) -> dict:
+        raise NotImplementedError
+
+    @property
+    def label(self) -> str:
+        return str(self._labels()[self])
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]
+
+    @classmethod
+    def lookup(cls, text: str):
+        """Find a member by code or by its label in the current language, ignoring case."""
+        key = text.strip().casefold()
+        for member in cls:
+            if key in {member.value.casefold(), member.label.casefold()}:
+                return member
+        return None
+
+
+def enum_column(enum_cls, length: int = 32) -> sa.Enum:
+    """A portable VARCHAR column that stores enum values, not names."""
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        length=length,
+        values_callable=lambda cls: [member.value for member in cls],
+        validate_strings=True,
+    )

@@ -1,0 +1,92 @@
+"""The ``flask lms`` command group: administration from the shell."""
+
+import secrets
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from lms.accounts import services
+from lms.accounts.importing import ImportFailed, import_users
+from lms.accounts.models import Role, User
+from lms.db import utcnow
+from lms.errors import DomainError
+from lms.extensions import db
+
+lms_cli = AppGroup("lms", help="Masar administration commands.")
+
+DEMO_ADMIN_EMAIL = "admin@example.org"
+
+
+@lms_cli.command("create-admin")
+@click.option("--email", required=True, help="Email address of the administrator.")
+@click.option("--password", help="Password; one is generated and printed when omitted.")
+@click.option("--name", default="Administrator", show_default=True, help="Full name.")
+def create_admin(email: str, password: str | None, name: str) -> None:
+    """Create an administrator account, or make an existing account administrator."""
+    generated = password is None
+    password = password or secrets.token_urlsafe(12)
+    user = services.find_user_by_email(email)
+    try:
+        if user is None:
+            user = services.create_user(email, name, Role.ADMIN, password=password, consent_at=utcnow())
+            click.echo(f"Created administrator {user.email}.")
+        else:
+            user.role = Role.ADMIN
+            services.set_password(user, password)
+            click.echo(f"{user.email} is now an administrator; its password was replaced.")
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message)
+    db.session.commit()
+    if generated:
+        click.echo(f"Password: {password}")
+
+
+@lms_cli.command("create-demo-admin")
+def create_demo_admin() -> None:
+    """Create the demo administrator once, printing its credentials; later runs do nothing."""
+    exists = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.role == Role.ADMIN))
+    if exists:
+        click.echo("An administrator already exists; no demo account created.")
+        return
+    password = secrets.token_urlsafe(12)
+    services.create_user(DEMO_ADMIN_EMAIL, "Demo administrator", Role.ADMIN, password=password, consent_at=utcnow())
+    db.session.commit()
+    click.echo("=" * 60)
+    click.echo("Demo administrator created. These credentials are shown only once:")
+    click.echo(f"  email:    {DEMO_ADMIN_EMAIL}")
+    click.echo(f"  password: {password}")
+    click.echo("=" * 60)
+
+
+@lms_cli.command("import-users")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--no-invite", is_flag=True, help="Do not email new users a set-your-password link.")
+def import_users_command(path: Path, no_invite: bool) -> None:
+    """Create or update users from a CSV file (UTF-8); nothing is written if any row is invalid."""
+    try:
+        result = import_users(path.read_bytes(), filename=path.name)
+    except ImportFailed as failure:
+        db.session.rollback()
+        for error in failure.errors:
+            where = f"row {error.row}" + (f", column {error.column}" if error.column else "")
+            click.echo(f"{where}: {error.message}", err=True)
+        raise click.ClickException(f"{len(failure.errors)} error(s); nothing was imported.")
+    db.session.commit()
+    if not no_invite:
+        with _request_context():
+            for user in result.invited:
+                services.send_invitation(user)
+    click.echo(f"Created {result.created} user(s), updated {result.updated}.")
+
+
+def _request_context():
+    """Links in mails sent from the shell point at the public address in BASE_URL."""
+    return current_app.test_request_context(base_url=current_app.config["BASE_URL"])
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(lms_cli)

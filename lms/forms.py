@@ -1,0 +1,28 @@
+"""Helpers shared by every form-handling view."""
+
+from flask import request
+
+from wtforms import SelectChoice
+
+from lms.errors import DomainError
+
+
+def apply_domain_error(form, error: DomainError) -> None:
+    """Show a service's error next to the field it names, or at the top of the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def form_status(form) -> int:
+    """422 when a submitted form is shown again with errors, 200 otherwise."""
+    if request.method == "POST" and (form.errors or form.form_errors):
+        return 422
+    return 200
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]

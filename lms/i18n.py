@@ -1,0 +1,52 @@
+"""Locale selection and formatting helpers shared by views and templates."""
+
+from pathlib import Path
+
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import get_locale as babel_locale
+from flask_login import current_user
+
+from lms.extensions import babel
+
+# Names are shown in their own language, so they are never translated.
+LANGUAGE_NAMES = {"fr": "Français", "ar": "العربية", "en": "English"}
+RTL_LANGUAGES = {"ar"}
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
+
+
+def select_locale() -> str:
+    """User setting, then explicit choice, then the browser, then French."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    return str(babel_locale().language) if babel_locale() else "fr"
+
+
+def text_direction(language: str | None = None) -> str:
+    return "rtl" if (language or current_language()) in RTL_LANGUAGES else "ltr"
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(TRANSLATIONS_DIR),
+    )
+
+    @app.context_processor
+    def inject_locale():
+        language = current_language()
+        return {
+            "current_language": language,
+            "text_direction": text_direction(language),
+            "language_names": LANGUAGE_NAMES,
+        }

@@ -1,0 +1,17 @@
+"""Template filters and globals: Babel formatting and the permission helper."""
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, format_decimal, format_percent
+
+from lms.accounts.permissions import can
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["can"] = can
+    app.jinja_env.filters.update(
+        date=lambda value, fmt="medium": format_date(value, fmt) if value else "",
+        datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
+        number=lambda value: format_decimal(value),
+        percent=lambda value: format_percent(value),
+    )
+    app.jinja_env.add_extension("jinja2.ext.do")
