@@ -43,9 +43,7 @@ browser:
 
 # Refresh the template and the catalogs after changing user-visible strings.
 extract-messages: $(VENV)/.runtime
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext --no-location --sort-output \
-	  --project Masar --copyright-holder "Masar" -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/python translations/sync.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

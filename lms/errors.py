@@ -55,9 +55,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        if error.code in (400, 403, 404, 405, 413, 429):
-            return render_error(error.code)
-        return error
+        if error.code not in (400, 403, 404, 405, 413, 429):
+            return error
+        body, code = render_error(error.code)
+        # Keep headers such as Allow (405) and Retry-After (429).
+        headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+        return body, code, headers
 
     @app.errorhandler(500)
     def server_error(error):

@@ -45,6 +45,23 @@ class Client(FlaskClient):
         return self.post(url, data=data, **kwargs)
 
 
+def _compile_catalogs() -> None:
+    """Compile the .po catalogs so the suite runs on a fresh clone without a separate step."""
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po_path in (Path(__file__).resolve().parent.parent / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle)
+        with mo_path.open("wb") as handle:
+            write_mo(handle, catalog)
+
+
 def _reset_schema(app) -> None:
     with app.app_context():
         _db.drop_all()
@@ -55,6 +72,7 @@ def _reset_schema(app) -> None:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
+    _compile_catalogs()
     url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'masar.db'}"
     app = create_app(
         {
