@@ -15,3 +15,5 @@ def init_app(app: Flask) -> None:
         percent=lambda value: format_percent(value),
     )
     app.jinja_env.add_extension("jinja2.ext.do")
+    # Matches `trimmed = true` in babel.cfg, so extracted and rendered msgids agree.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True

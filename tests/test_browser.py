@@ -79,7 +79,7 @@ def test_a_learner_signs_in_and_out(page, make):
     page.wait_for_url("**/")
     assert "Karim Alaoui" in page.content()
     page.get_by_role("button", name="Se déconnecter").click()
-    assert page.get_by_role("link", name="Se connecter").is_visible()
+    assert page.locator(".site-header").get_by_role("link", name="Se connecter").is_visible()
 
 
 def test_switching_to_arabic_lays_the_page_out_right_to_left(page):

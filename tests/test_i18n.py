@@ -63,7 +63,7 @@ def test_message_template_is_up_to_date(tmp_path):
     fresh = tmp_path / "messages.pot"
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
-         "-k", "lazy_gettext", "-k", "lazy_ngettext:1,2", "--no-location", "-o", str(fresh), "."],
+         "-k", "lazy_gettext", "-k", "lazy_ngettext:1,2", "--ignore-dirs", ".*", "--no-location", "-o", str(fresh), "."],
         cwd=ROOT, check=True, capture_output=True,
     )
     committed = message_ids(load(TRANSLATIONS / "messages.pot"))
@@ -117,7 +117,7 @@ def test_every_page_offers_the_three_languages(client):
 
 
 @pytest.mark.parametrize(
-    ("language", "month"), [("fr", "janv."), ("ar", "يناير"), ("en", "Jan")]
+    ("language", "month"), [("fr", "15 janvier 2026"), ("ar", "يناير"), ("en", "January 15, 2026")]
 )
 def test_dates_are_formatted_in_the_reader_language(client, make, login_as, language, month):
     user = make.user(locale=language, created_at=datetime(2026, 1, 15, 10, 0, tzinfo=timezone.utc))

@@ -21,7 +21,8 @@ def pybabel(*args: str) -> None:
 
 def extract() -> None:
     keywords = [arg for keyword in KEYWORDS for arg in ("-k", keyword)]
-    pybabel("extract", "-F", "babel.cfg", *keywords, "--no-location", "--sort-output",
+    # Only hidden folders are skipped: Babel's default also skips templates/_macros.
+    pybabel("extract", "-F", "babel.cfg", *keywords, "--ignore-dirs", ".*", "--no-location", "--sort-output",
             "--project", "Masar", "--copyright-holder", "Masar", "-o", str(POT), ".")
 
 
@@ -39,6 +40,5 @@ def fill_english() -> None:
 
 if __name__ == "__main__":
     extract()
-    pybabel("update", "-i", str(POT), "-d", "translations", "--no-fuzzy-matching", "--ignore-obsolete",
-            "--no-location")
+    pybabel("update", "-i", str(POT), "-d", "translations", "--no-fuzzy-matching", "--ignore-obsolete")
     fill_english()
