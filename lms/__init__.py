@@ -9,9 +9,7 @@ from lms.config import load_config
 def create_app(config: dict | None = None) -> Flask:
     """Build the application; ``config`` overrides what the environment provides."""
     app = Flask(__name__, instance_relative_config=True)
-    overrides = dict(config or {})
-    app.config.update(load_config(app.instance_path, overrides.get("MASAR_ENV")))
-    app.config.update(overrides)
+    app.config.update(load_config(app.instance_path, overrides=config))
 
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]

@@ -38,9 +38,10 @@ def _instance_secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
-def load_config(instance_path: str, env: str | None = None) -> dict:
-    """Build the configuration mapping for one profile from the environment."""
-    env = env or os.environ.get("MASAR_ENV", "production")
+def load_config(instance_path: str, env: str | None = None, overrides: dict | None = None) -> dict:
+    """Build the configuration for one profile from the environment, then ``overrides``."""
+    overrides = overrides or {}
+    env = env or overrides.get("MASAR_ENV") or os.environ.get("MASAR_ENV", "production")
     if env not in {"production", "development", "testing"}:
         raise ConfigError(f"MASAR_ENV must be production, development or testing, not {env!r}")
 
@@ -83,6 +84,18 @@ def load_config(instance_path: str, env: str | None = None) -> dict:
         "REMEMBER_COOKIE_DURATION": 30 * 24 * 3600,
         "WTF_CSRF_TIME_LIMIT": 4 * 3600,
     }
+    if env == "production":
+        config.update(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, PREFERRED_URL_SCHEME="https")
+    elif env == "testing":
+        config.update(
+            TESTING=True,
+            MAIL_OUTBOX=True,
+            # Fast but still argon2id: the suite hashes hundreds of passwords.
+            ARGON2_TIME_COST=1,
+            ARGON2_MEMORY_COST=1024,
+            ARGON2_PARALLELISM=1,
+        )
+    config.update(overrides)
 
     if env == "production":
         if not config["SECRET_KEY"]:
@@ -92,26 +105,11 @@ def load_config(instance_path: str, env: str | None = None) -> dict:
             )
         if not config["SQLALCHEMY_DATABASE_URI"]:
             raise ConfigError("DATABASE_URL is not set. Production refuses to start without it.")
-        config.update(
-            SESSION_COOKIE_SECURE=True,
-            REMEMBER_COOKIE_SECURE=True,
-            PREFERRED_URL_SCHEME="https",
-        )
     else:
         if not config["SECRET_KEY"]:
             config["SECRET_KEY"] = _instance_secret_key(instance_path)
         if not config["SQLALCHEMY_DATABASE_URI"]:
-            db_path = Path(instance_path) / "masar.db"
-            config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_path}"
-        if env == "testing":
-            config.update(
-                TESTING=True,
-                MAIL_OUTBOX=True,
-                # Fast but still argon2id: the suite hashes hundreds of passwords.
-                ARGON2_TIME_COST=1,
-                ARGON2_MEMORY_COST=1024,
-                ARGON2_PARALLELISM=1,
-            )
+            config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(instance_path) / 'masar.db'}"
 
     config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(config["SQLALCHEMY_DATABASE_URI"])
     return config

@@ -1,10 +1,10 @@
 """Password hashing, safe redirects and the security headers sent with every response."""
 
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, current_app, request
+from flask import Flask, current_app
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -46,17 +46,26 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
+def spend_password_check_time(password: str) -> None:
+    """Verify against a throwaway hash so unknown accounts answer as slowly as known ones."""
+    hasher = _hasher()
+    cache = current_app.extensions.setdefault("masar_dummy_hash", {})
+    key = (hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+    if key not in cache:
+        cache[key] = hasher.hash("not a real password")
+    verify_password(cache[key], password)
+
+
 def password_needs_rehash(password_hash: str) -> bool:
     return _hasher().check_needs_rehash(password_hash)
 
 
 def is_safe_redirect(target: str | None) -> bool:
-    """Allow only relative redirects to this host, never to another site or scheme."""
-    if not target or target.startswith(("//", "\\")) or "\\" in target:
+    """Allow only a local path: no scheme, no host, no protocol-relative or backslash trick."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return False
-    host_url = urlsplit(request.host_url)
-    test_url = urlsplit(urljoin(request.host_url, target))
-    return test_url.scheme in {"http", "https"} and test_url.netloc == host_url.netloc
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
 
 
 def init_app(app: Flask) -> None:

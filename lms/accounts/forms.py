@@ -65,7 +65,8 @@ class ProfileFields(FlaskForm):
         validators=[InputRequired(message=_l("Choose your organization, or say you have none."))],
     )
     new_organization_name = StringField(_l("Name of the new organization"), validators=[Length(max=200)])
-    new_organization_type = SelectField(_l("Type of the new organization"), choices=[])
+    # Checked in validate(), and only when a new organization is proposed.
+    new_organization_type = SelectField(_l("Type of the new organization"), choices=[], validate_choice=False)
     profession = StringField(
         _l("Profession or position"),
         validators=[DataRequired(), Length(max=200)],
