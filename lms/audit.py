@@ -19,6 +19,7 @@ ACTIONS = {
     "password_reset": _l("Password reset"),
     "email_changed": _l("Email address changed"),
     "role_changed": _l("Role changed"),
+    "organization_changed": _l("Organization changed"),
     "user_deactivated": _l("Account deactivated"),
     "user_reactivated": _l("Account reactivated"),
     "user_created": _l("Account created by an administrator"),

@@ -34,7 +34,7 @@ def create_admin(email: str, password: str | None, name: str) -> None:
             user = services.create_user(email, name, Role.ADMIN, password=password, consent_at=utcnow())
             click.echo(f"Created administrator {user.email}.")
         else:
-            user.role = Role.ADMIN
+            services.change_role(None, user, Role.ADMIN)
             services.set_password(user, password)
             click.echo(f"{user.email} is now an administrator; its password was replaced.")
     except DomainError as error:

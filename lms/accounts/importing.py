@@ -13,9 +13,10 @@ from flask_babel import gettext as _
 
 from lms.accounts.forms import ARABIC_NAME
 from lms.accounts.models import Gender, Role, User
-from lms.accounts.services import normalize_email
+from lms.accounts.services import change_role, normalize_email
 from lms.audit import record_event
 from lms.db import utcnow
+from lms.errors import DomainError
 from lms.extensions import db
 from lms.organizations.models import Organization, OrganizationStatus, OrganizationType, name_key
 from lms.organizations.regions import Region
@@ -82,11 +83,13 @@ def _read_rows(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
     if not text.strip():
         raise ImportFailed([RowError(0, "", _("The file is empty."))])
     first_line = text.splitlines()[0]
+    # Only the delimiter is guessed: a sniffed dialect turns off doubled quotes ("") when the
+    # header has no quotes, which garbles cells such as "Association ""Amal"", Rabat".
     try:
-        dialect = csv.Sniffer().sniff(first_line, delimiters=",;\t")
+        delimiter = csv.Sniffer().sniff(first_line, delimiters=",;\t").delimiter
     except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
     try:
         rows = list(reader)
     except csv.Error as error:
@@ -126,6 +129,7 @@ def validate_users_csv(data: bytes) -> list[dict]:
     organizations = {org.name_key: org for org in db.session.scalars(sa.select(Organization))}
     languages = current_app.config["LANGUAGES"]
     seen_emails: dict[str, int] = {}
+    created_in_file: set[str] = set()
     rows = []
     for number, raw in enumerate(raw_rows, start=2):
         width = int(raw.pop("__width__"))
@@ -139,7 +143,8 @@ def validate_users_csv(data: bytes) -> list[dict]:
         row_errors = []
 
         for name, value in row.items():
-            if FORMULA_START.match(raw.get(name) or ""):
+            # The stripped value is what gets stored: " =1+1" must not become "=1+1".
+            if FORMULA_START.match(raw.get(name) or "") or FORMULA_START.match(value):
                 row_errors.append(RowError(number, name, _("Formulas are not accepted: remove the leading sign.")))
             elif name in MAX_LENGTHS and len(value) > MAX_LENGTHS[name]:
                 row_errors.append(RowError(number, name, _("At most %(count)d characters.", count=MAX_LENGTHS[name])))
@@ -175,12 +180,16 @@ def validate_users_csv(data: bytes) -> list[dict]:
             row_errors.append(RowError(number, "language", _("Use one of: %(values)s.", values=", ".join(languages))))
         row["language"] = row["language"].lower() or None
         if row["organization"]:
-            organization = organizations.get(name_key(row["organization"]))
-            if organization is None and row["organization_type"] is None and not row_errors:
+            key = name_key(row["organization"])
+            organization = organizations.get(key)
+            if organization is None and row["organization_type"] is not None:
+                created_in_file.add(key)
+            elif organization is None and key not in created_in_file and not row_errors:
                 row_errors.append(RowError(number, "organization", _(
                     "Unknown organization. Fill in organization_type to create it.")))
             row["organization_object"] = organization
         errors.extend(row_errors)
+        row["__row__"] = number
         rows.append(row)
 
     if errors:
@@ -223,7 +232,11 @@ def import_users(data: bytes, actor: User | None = None, filename: str = "") -> 
         else:
             result.updated += 1
             if row["role"] and row["role"] is not user.role:
-                record_event("role_changed", actor=actor, target=user, old=user.role.value, new=row["role"].value)
+                # The same rule as the user page: the last active administrator keeps the role.
+                try:
+                    change_role(actor, user, row["role"])
+                except DomainError as error:
+                    raise ImportFailed([RowError(row["__row__"], "role", error.message)]) from None
         user.full_name = row["full_name"]
         for name, attribute in (("full_name_ar", "full_name_ar"), ("gender", "gender"), ("profession", "profession"),
                                 ("city", "city"), ("region", "region"), ("language", "locale"), ("role", "role")):

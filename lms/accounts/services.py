@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from lms.accounts import tokens
 from lms.accounts.models import Gender, Role, User
@@ -16,7 +17,7 @@ from lms.mail import send_mail
 from lms.organizations.models import Organization, OrganizationStatus
 from lms.organizations.regions import Region
 from lms.organizations.services import OrganizationDetails, propose_organization
-from lms.security import hash_password, password_needs_rehash, verify_password
+from lms.security import hash_password, password_needs_rehash, spend_password_check_time, verify_password
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -59,13 +60,16 @@ def check_password_rules(password: str, email: str = "") -> None:
         raise DomainError(_("Your password must not be your email address."), field="password")
 
 
-def _resolve_organization(choice: OrganizationChoice) -> Organization | None:
+def _resolve_organization(choice: OrganizationChoice, current_id: int | None = None) -> Organization | None:
+    """The organization chosen; a member may keep their current one while it awaits approval."""
     if choice.proposal is not None:
         return propose_organization(choice.proposal)
     if choice.organization_id is None:
         return None
     organization = db.session.get(Organization, choice.organization_id)
-    if organization is None or organization.status is not OrganizationStatus.APPROVED:
+    if organization is None or (
+        organization.status is not OrganizationStatus.APPROVED and organization.id != current_id
+    ):
         raise DomainError(_("Choose an organization from the list."), field="organization")
     return organization
 
@@ -78,7 +82,7 @@ def _apply_profile(user: User, profile: Profile) -> None:
     user.city = profile.city.strip()
     user.region = profile.region
     user.locale = profile.locale
-    user.organization = _resolve_organization(profile.organization)
+    user.organization = _resolve_organization(profile.organization, user.organization_id)
 
 
 def register_user(email: str, password: str, profile: Profile, consent: bool) -> User:
@@ -105,6 +109,8 @@ def update_profile(user: User, profile: Profile) -> None:
 def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None; failures are audited."""
     user = find_user_by_email(email)
+    if user is None or not user.password_hash:
+        spend_password_check_time(password)
     if user is None or not user.is_active or not verify_password(user.password_hash, password):
         record_event("sign_in_failed", target=user, email=normalize_email(email)[:254])
         return None
@@ -140,7 +146,7 @@ def send_password_reset(email: str) -> None:
     token = tokens.make_token(user, "reset")
     send_mail(
         user.email,
-        _("Reset your Masar password"),
+        _l("Reset your Masar password"),
         "mail/password_reset.txt",
         locale=user.locale,
         user=user,
@@ -175,7 +181,7 @@ def send_invitation(user: User) -> None:
     token = tokens.make_token(user, "invite")
     send_mail(
         user.email,
-        _("You are invited to Masar"),
+        _l("You are invited to Masar"),
         "mail/invitation.txt",
         locale=user.locale,
         user=user,
@@ -195,7 +201,7 @@ def request_email_change(user: User, password: str, new_email: str) -> None:
     token = tokens.make_token(user, "email", email=new_email)
     send_mail(
         new_email,
-        _("Confirm your new email address"),
+        _l("Confirm your new email address"),
         "mail/email_change.txt",
         locale=user.locale,
         user=user,
@@ -223,7 +229,9 @@ def confirm_email_change(token: str, user: User) -> str:
     return new_email
 
 
-def create_user(email: str, full_name: str, role: Role, password: str | None = None, **fields) -> User:
+def create_user(
+    email: str, full_name: str, role: Role, password: str | None = None, actor: User | None = None, **fields
+) -> User:
     """Create an account on behalf of an administrator or the command line."""
     if find_user_by_email(email):
         raise DomainError(_("An account with this email address already exists."), field="email")
@@ -233,6 +241,7 @@ def create_user(email: str, full_name: str, role: Role, password: str | None = N
         user.password_hash = hash_password(password)
     db.session.add(user)
     db.session.flush()
+    record_event("user_created", actor=actor, target=user, role=role.value)
     return user
 
 
@@ -242,14 +251,27 @@ def _active_admin_count() -> int:
     )
 
 
-def change_role(actor: User, user: User, role: Role) -> None:
+def change_role(actor: User | None, user: User, role: Role) -> None:
     """Give ``user`` a new role; the last active administrator keeps theirs."""
     if user.role is role:
         return
-    if user.role is Role.ADMIN and _active_admin_count() <= 1:
+    if user.role is Role.ADMIN and user.is_active and _active_admin_count() <= 1:
         raise DomainError(_("The last administrator cannot lose that role."), field="role")
     record_event("role_changed", actor=actor, target=user, old=user.role.value, new=role.value)
     user.role = role
+
+
+def assign_organization(actor: User, user: User, organization_id: int | None) -> None:
+    """Attach an account to an approved organization, or to none."""
+    organization = _resolve_organization(OrganizationChoice(organization_id=organization_id), user.organization_id)
+    if user.organization_id == (organization.id if organization else None):
+        return
+    record_event(
+        "organization_changed", actor=actor, target=user,
+        old=user.organization.name if user.organization else None,
+        new=organization.name if organization else None,
+    )
+    user.organization = organization
 
 
 def set_active(actor: User, user: User, active: bool) -> None:

@@ -18,7 +18,7 @@ from lms.errors import DomainError, render_error
 from lms.extensions import db, limiter
 from lms.forms import apply_domain_error, form_status
 from lms.i18n import current_language
-from lms.organizations.services import approved_organizations
+from lms.organizations.services import approved_organizations, organizations_offered_to
 from lms.security import is_safe_redirect
 
 bp = Blueprint("accounts", __name__)
@@ -86,8 +86,9 @@ def logout():
     if current_user.is_authenticated:
         record_event("sign_out", actor=current_user, target=current_user)
         db.session.commit()
-    logout_user()
+    # Clear first: logout_user() leaves the mark that makes Flask-Login delete the remember cookie.
     session.clear()
+    logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("main.index"))
 
@@ -140,7 +141,7 @@ def account():
 @bp.route("/account/edit", methods=["GET", "POST"])
 @login_required
 def edit_profile():
-    form = ProfileForm(organizations=approved_organizations())
+    form = ProfileForm(organizations=organizations_offered_to(current_user))
     if request.method == "GET":
         form.fill_from(current_user)
     if form.validate_on_submit():

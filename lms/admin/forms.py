@@ -42,6 +42,16 @@ class RoleForm(FlaskForm):
         self.role.choices = options(Role.choices())
 
 
+class UserOrganizationForm(FlaskForm):
+    organization = SelectField(_l("Organization"), choices=[], validators=[Optional()])
+
+    def __init__(self, *args, organizations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization.choices = options(
+            [("", _l("No organization"))] + [(str(org.id), org.name) for org in organizations]
+        )
+
+
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose a CSV file to import."))])
 

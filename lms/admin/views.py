@@ -9,12 +9,12 @@ from lms.accounts.forms import ConfirmForm
 from lms.accounts.importing import COLUMNS, ImportFailed, import_users
 from lms.accounts.models import Gender, Role, User
 from lms.accounts.permissions import permission_required
-from lms.admin.forms import AuditFilterForm, ImportForm, RoleForm, UserFilterForm
+from lms.admin.forms import AuditFilterForm, ImportForm, RoleForm, UserFilterForm, UserOrganizationForm
 from lms.admin.queries import UserFilters, audit_query, users_query
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.organizations.regions import Region
-from lms.organizations.services import approved_organizations
+from lms.organizations.services import approved_organizations, organizations_offered_to
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -51,7 +51,13 @@ def users():
 def user_detail(user_id):
     user = db.get_or_404(User, user_id)
     role_form = RoleForm(data={"role": user.role.value})
-    return render_template("admin/user_detail.html", user=user, role_form=role_form, confirm_form=ConfirmForm())
+    organization_form = UserOrganizationForm(
+        organizations=organizations_offered_to(user), data={"organization": str(user.organization_id or "")}
+    )
+    return render_template(
+        "admin/user_detail.html", user=user, role_form=role_form, organization_form=organization_form,
+        confirm_form=ConfirmForm(),
+    )
 
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
@@ -70,6 +76,26 @@ def change_role(user_id):
     else:
         db.session.commit()
         flash(_("%(name)s is now: %(role)s.", name=user.full_name, role=user.role.label), "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/organization", methods=["POST"])
+@permission_required("users.manage")
+def change_organization(user_id):
+    user = db.get_or_404(User, user_id)
+    form = UserOrganizationForm(organizations=organizations_offered_to(user))
+    if not form.validate_on_submit():
+        flash(_("Choose an organization from the list."), "error")
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    organization_id = int(form.organization.data) if form.organization.data else None
+    try:
+        services.assign_organization(current_user, user, organization_id)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The organization of %(name)s is saved.", name=user.full_name), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 

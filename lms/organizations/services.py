@@ -35,6 +35,14 @@ def approved_organizations() -> list[Organization]:
     )
 
 
+def organizations_offered_to(user) -> list[Organization]:
+    """Approved organizations, plus the user's own while it awaits approval."""
+    organizations = approved_organizations()
+    if user.organization is not None and user.organization.is_pending:
+        organizations.append(user.organization)
+    return organizations
+
+
 def create_organization(details: OrganizationDetails) -> Organization:
     """Create an approved organization; its name must be new."""
     if find_by_name(details.name):
@@ -89,8 +97,9 @@ def merge_organization(actor, source: Organization, target: Organization) -> int
     moved = db.session.execute(
         sa.update(User).where(User.organization_id == source.id).values(organization_id=target.id)
     ).rowcount
+    # ``target`` is record_event's own keyword (the user concerned): name the organization ``into``.
     record_event(
-        "organization_merged", actor=actor, source=source.name, target=target.name, members=moved
+        "organization_merged", actor=actor, source=source.name, into=target.name, members=moved
     )
     db.session.delete(source)
     db.session.flush()

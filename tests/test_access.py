@@ -1,0 +1,181 @@
+"""Access matrix: who may open every page of the application.
+
+Every URL rule must be classified below; a new page fails ``test_every_url_is_classified`` until
+someone decides who may see it.
+"""
+
+from urllib.parse import urlsplit
+
+import pytest
+from flask import url_for
+
+from lms.accounts import tokens
+from lms.accounts.models import Role, User
+from lms.extensions import db
+
+# Who may open a page with GET. A set of roles means "signed in with one of these roles".
+PUBLIC = "everyone"  # Guests and every role: 200.
+GUESTS_ONLY = "guests only"  # Guests: 200; signed-in users are sent to the home page.
+SIGNED_IN = frozenset(Role)
+MANAGERS = frozenset({Role.MANAGER, Role.ADMIN})
+ADMINS = frozenset({Role.ADMIN})
+
+GET_PAGES = {
+    "main.index": PUBLIC,
+    "main.healthz": PUBLIC,
+    "accounts.register": GUESTS_ONLY,
+    "accounts.login": GUESTS_ONLY,
+    "accounts.forgot_password": PUBLIC,
+    "accounts.reset_password": PUBLIC,
+    "accounts.account": SIGNED_IN,
+    "accounts.edit_profile": SIGNED_IN,
+    "accounts.change_password": SIGNED_IN,
+    "accounts.change_email": SIGNED_IN,
+    "accounts.confirm_email": SIGNED_IN,
+    "organizations.members": MANAGERS,
+    "organizations.list_organizations": ADMINS,
+    "organizations.organization_detail": ADMINS,
+    "organizations.create_organization": ADMINS,
+    "organizations.edit_organization": ADMINS,
+    "admin.index": ADMINS,
+    "admin.users": ADMINS,
+    "admin.user_detail": ADMINS,
+    "admin.import_users_page": ADMINS,
+    "admin.audit": ADMINS,
+}
+
+# Actions that only accept POST, with who may send them (guests are sent to sign in).
+POST_ACTIONS = {
+    "main.set_language": PUBLIC,
+    "accounts.logout": PUBLIC,
+    "organizations.approve_organization": ADMINS,
+    "organizations.merge_organization": ADMINS,
+    "admin.change_role": ADMINS,
+    "admin.set_active": ADMINS,
+    "admin.change_organization": ADMINS,
+}
+
+# Where an authorised viewer lands when the page itself redirects.
+REDIRECTS = {"admin.index": "/admin/users"}
+
+UNCHECKED = {"static"}
+VIEWERS = ["guest", *(role.value for role in Role)]
+
+
+def rules(app):
+    return [rule for rule in app.url_map.iter_rules() if rule.endpoint not in UNCHECKED]
+
+
+def test_every_url_is_classified(app):
+    get_rules = {rule.endpoint for rule in rules(app) if "GET" in rule.methods}
+    post_rules = {rule.endpoint for rule in rules(app) if "GET" not in rule.methods}
+    assert get_rules == set(GET_PAGES), "classify every GET page in GET_PAGES"
+    assert post_rules == set(POST_ACTIONS), "classify every POST-only action in POST_ACTIONS"
+
+
+@pytest.fixture
+def world(make):
+    """One user per role, all in one organization, and an invited user with a pending link."""
+    organization = make.organization("Association Amal")
+    users = {role.value: make.user(email=f"{role.value}@example.org", role=role, organization=organization)
+             for role in Role}
+    invited = make.user(email="invited@example.org", password=None, consent_at=None)
+    return {"organization": organization, "users": users, "invited": invited}
+
+
+def url_values(rule, world, viewer) -> dict:
+    """Fill a rule's parameters with real objects: ids that exist, tokens that are valid."""
+    values = {}
+    for name in rule.arguments:
+        if name == "user_id":
+            values[name] = world["users"]["learner"].id
+        elif name == "organization_id":
+            values[name] = world["organization"].id
+        elif name == "action":
+            values[name] = "deactivate"
+        elif name == "token" and rule.endpoint == "accounts.reset_password":
+            values[name] = tokens.make_token(world["invited"], "invite")
+        elif name == "token" and rule.endpoint == "accounts.confirm_email":
+            owner = world["users"]["learner" if viewer == "guest" else viewer]
+            values[name] = tokens.make_token(owner, "email", email="new-address@example.org")
+        else:
+            pytest.fail(f"no value for the parameter {name!r} of {rule.rule}: add one to url_values()")
+    return values
+
+
+def build_url(app, rule, world, viewer) -> str:
+    with app.test_request_context():
+        return url_for(rule.endpoint, **url_values(rule, world, viewer))
+
+
+def expected_get(endpoint: str, viewer: str) -> tuple[int, str | None]:
+    """(status, path the response redirects to) for ``viewer`` opening ``endpoint``."""
+    access = GET_PAGES[endpoint]
+    if access == PUBLIC:
+        return 200, None
+    if access == GUESTS_ONLY:
+        return (200, None) if viewer == "guest" else (302, "/")
+    if viewer == "guest":
+        return 302, "/login"
+    if Role(viewer) not in access:
+        return 403, None
+    return (302, REDIRECTS[endpoint]) if endpoint in REDIRECTS else (200, None)
+
+
+def outcome(response) -> tuple[int, str | None]:
+    location = urlsplit(response.location).path if response.status_code in (301, 302, 303) else None
+    return response.status_code, location
+
+
+@pytest.fixture
+def browser(app, world, login_as, request):
+    client = app.test_client()
+    viewer = request.param
+    if viewer != "guest":
+        login_as(world["users"][viewer], target=client)
+    return viewer, client
+
+
+@pytest.mark.parametrize("browser", VIEWERS, indirect=True)
+def test_get_pages_answer_each_viewer_as_classified(app, world, browser):
+    viewer, client = browser
+    mismatches = []
+    for rule in rules(app):
+        if "GET" not in rule.methods:
+            continue
+        url = build_url(app, rule, world, viewer)
+        expected = expected_get(rule.endpoint, viewer)
+        actual = outcome(client.get(url))
+        if actual != expected:
+            mismatches.append(f"{rule.endpoint} {url}: expected {expected}, got {actual}")
+    assert mismatches == []
+
+
+@pytest.mark.parametrize("browser", VIEWERS, indirect=True)
+def test_post_actions_refuse_viewers_without_the_right(app, world, browser):
+    viewer, client = browser
+    mismatches = []
+    for rule in rules(app):
+        if "GET" in rule.methods:
+            continue
+        url = build_url(app, rule, world, viewer)
+        if client.get(url).status_code != 405:
+            mismatches.append(f"{rule.endpoint} accepts GET")
+        access = POST_ACTIONS[rule.endpoint]
+        if access == PUBLIC or (viewer != "guest" and Role(viewer) in access):
+            continue  # Allowed: the action's own tests check what it does.
+        expected = (302, "/login") if viewer == "guest" else (403, None)
+        actual = outcome(client.post_form(url))
+        if actual != expected:
+            mismatches.append(f"POST {rule.endpoint} {url}: expected {expected}, got {actual}")
+    assert mismatches == []
+
+
+def test_deactivated_users_are_treated_as_guests(app, world, login_as):
+    client = app.test_client()
+    login_as(world["users"]["admin"], target=client)
+    with app.app_context():
+        db.session.get(User, world["users"]["admin"].id).is_active = False
+        db.session.commit()
+    response = client.get("/admin/users")
+    assert outcome(response) == (302, "/login")
