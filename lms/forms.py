@@ -1,10 +1,12 @@
 """Helpers shared by every form-handling view."""
 
 from flask import request
-
-from wtforms import SelectChoice
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectField
+from wtforms.validators import InputRequired
 
 from lms.errors import DomainError
+from lms.i18n import LANGUAGE_NAMES
 
 
 def apply_domain_error(form, error: DomainError) -> None:
@@ -26,3 +28,11 @@ def form_status(form) -> int:
 def options(pairs) -> list[SelectChoice]:
     """Select options from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class ConfirmForm(FlaskForm):
+    """A form with nothing but its CSRF token, for one-button actions."""
+
+
+class LanguageForm(FlaskForm):
+    locale = SelectField(choices=options(LANGUAGE_NAMES.items()), validators=[InputRequired()])

@@ -4,9 +4,9 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from lms.accounts.forms import LanguageForm
 from lms.accounts.services import set_locale
 from lms.extensions import db
+from lms.forms import LanguageForm
 from lms.security import is_safe_redirect
 
 bp = Blueprint("main", __name__)

@@ -1,19 +1,16 @@
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from lms.accounts.models import Gender
-from lms.accounts.services import MIN_PASSWORD_LENGTH, OrganizationChoice, Profile
+from lms.accounts.services import ARABIC_NAME, MIN_PASSWORD_LENGTH, OrganizationChoice, Profile
 from lms.forms import options
 from lms.i18n import LANGUAGE_NAMES
 from lms.organizations.models import OrganizationType
 from lms.organizations.regions import Region
 from lms.organizations.services import OrganizationDetails
 
-ARABIC_NAME = re.compile(r"^[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\s'\-\.]+$")
 NO_ORGANIZATION = "none"
 NEW_ORGANIZATION = "new"
 
@@ -214,11 +211,3 @@ class ChangeEmailForm(FlaskForm):
         validators=[DataRequired(), Length(max=256)],
         render_kw={"autocomplete": "current-password"},
     )
-
-
-class ConfirmForm(FlaskForm):
-    """A form with nothing but its CSRF token, for one-button actions."""
-
-
-class LanguageForm(FlaskForm):
-    locale = SelectField(choices=options(LANGUAGE_NAMES.items()), validators=[InputRequired()])

@@ -11,9 +11,8 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from lms.accounts.forms import ARABIC_NAME
 from lms.accounts.models import Gender, Role, User
-from lms.accounts.services import change_role, normalize_email
+from lms.accounts.services import ARABIC_NAME, change_role, normalize_email
 from lms.audit import record_event
 from lms.db import utcnow
 from lms.errors import DomainError

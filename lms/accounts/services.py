@@ -1,5 +1,6 @@
 """Account operations shared by the web views, the CLI and the tests."""
 
+import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -20,6 +21,8 @@ from lms.organizations.services import OrganizationDetails, propose_organization
 from lms.security import hash_password, password_needs_rehash, spend_password_check_time, verify_password
 
 MIN_PASSWORD_LENGTH = 10
+# Arabic letters (with the supplement and extended blocks), spaces, apostrophes, hyphens, dots.
+ARABIC_NAME = re.compile(r"^[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\s'\-\.]+$")
 
 
 @dataclass(frozen=True)

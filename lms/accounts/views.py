@@ -6,7 +6,6 @@ from lms.accounts import services
 from lms.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
-    ConfirmForm,
     ForgotPasswordForm,
     LoginForm,
     ProfileForm,
@@ -16,7 +15,7 @@ from lms.accounts.forms import (
 from lms.audit import record_event
 from lms.errors import DomainError, render_error
 from lms.extensions import db, limiter
-from lms.forms import apply_domain_error, form_status
+from lms.forms import ConfirmForm, apply_domain_error, form_status
 from lms.i18n import current_language
 from lms.organizations.services import approved_organizations, organizations_offered_to
 from lms.security import is_safe_redirect

@@ -2,12 +2,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from lms.accounts.models import Gender, Role
 from lms.audit import ACTIONS
 from lms.forms import options
-from lms.organizations.models import OrganizationType
 from lms.organizations.regions import Region
 
 
@@ -54,27 +53,6 @@ class UserOrganizationForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose a CSV file to import."))])
-
-
-class OrganizationForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    type = SelectField(_l("Type"), choices=[], validators=[InputRequired()])
-    city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
-    region = SelectField(_l("Region"), choices=[], validators=[Optional()])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        placeholder = [("", _l("Choose…"))]
-        self.type.choices = options(placeholder + OrganizationType.choices())
-        self.region.choices = options(placeholder + Region.choices())
-
-
-class MergeForm(FlaskForm):
-    target = SelectField(_l("Merge into"), choices=[], validators=[InputRequired()])
-
-    def __init__(self, *args, organizations=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.target.choices = options([("", _l("Choose…"))] + [(str(org.id), org.name) for org in organizations])
 
 
 class AuditFilterForm(FlaskForm):

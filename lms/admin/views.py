@@ -5,14 +5,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.accounts import services
-from lms.accounts.forms import ConfirmForm
 from lms.accounts.importing import COLUMNS, ImportFailed, import_users
 from lms.accounts.models import Gender, Role, User
 from lms.accounts.permissions import permission_required
 from lms.admin.forms import AuditFilterForm, ImportForm, RoleForm, UserFilterForm, UserOrganizationForm
-from lms.admin.queries import UserFilters, audit_query, users_query
+from lms.accounts.queries import UserFilters, users_query
+from lms.admin.queries import audit_query
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.forms import ConfirmForm
 from lms.organizations.regions import Region
 from lms.organizations.services import approved_organizations, organizations_offered_to
 

@@ -5,16 +5,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from lms.accounts.forms import ConfirmForm
 from lms.accounts.permissions import permission_required
-from lms.admin.forms import MergeForm, OrganizationForm
-from lms.admin.queries import organizations_with_counts
 from lms.errors import DomainError
 from lms.extensions import db
-from lms.forms import apply_domain_error, form_status
+from lms.forms import ConfirmForm, apply_domain_error, form_status
 from lms.organizations import services
 from lms.organizations.models import Organization, OrganizationType
-from lms.organizations.queries import members_query
+from lms.organizations.forms import MergeForm, OrganizationForm
+from lms.organizations.queries import members_query, merge_targets, organizations_with_counts
 from lms.organizations.regions import Region
 
 bp = Blueprint("organizations", __name__)
@@ -87,8 +85,7 @@ def edit_organization(organization_id):
             "region": organization.region.value if organization.region else "",
         }
     )
-    others = [org for org, _count in organizations_with_counts() if org.id != organization.id and not org.is_pending]
-    merge_form = MergeForm(organizations=others, formdata=None)
+    merge_form = MergeForm(organizations=merge_targets(organization), formdata=None)
     if form.validate_on_submit():
         try:
             services.update_organization(organization, _details(form))
@@ -123,8 +120,7 @@ def approve_organization(organization_id):
 @permission_required("organizations.manage")
 def merge_organization(organization_id):
     organization = db.get_or_404(Organization, organization_id)
-    others = [org for org, _count in organizations_with_counts() if org.id != organization.id and not org.is_pending]
-    form = MergeForm(organizations=others)
+    form = MergeForm(organizations=merge_targets(organization))
     if not form.validate_on_submit() or not form.target.data:
         flash(_("Choose the organization to merge into."), "error")
         return redirect(url_for("organizations.edit_organization", organization_id=organization.id))
