@@ -13,7 +13,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     if app.config["TRUSTED_PROXIES"]:
         n = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+        # The host is never taken from the proxy: links in mail use BASE_URL.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
 
     from lms import extensions, i18n, mail, security, templating
     from lms.accounts import auth

@@ -58,7 +58,7 @@ def load_config(instance_path: str, env: str | None = None, overrides: dict | No
         "BABEL_DEFAULT_LOCALE": "fr",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Africa/Casablanca"),
         "LANGUAGES": ("fr", "ar", "en"),
-        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
+        "BASE_URL": os.environ.get("BASE_URL"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
@@ -76,6 +76,7 @@ def load_config(instance_path: str, env: str | None = None, overrides: dict | No
         "ARGON2_PARALLELISM": 4,
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "USERS_PER_PAGE": 50,
+        "AUDIT_EVENTS_PER_PAGE": 50,
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -105,10 +106,16 @@ def load_config(instance_path: str, env: str | None = None, overrides: dict | No
             )
         if not config["SQLALCHEMY_DATABASE_URI"]:
             raise ConfigError("DATABASE_URL is not set. Production refuses to start without it.")
+        if not config["BASE_URL"]:
+            raise ConfigError(
+                "BASE_URL is not set. Production needs the public address (https://…) for links in mail."
+            )
     else:
+        config["BASE_URL"] = config["BASE_URL"] or "http://127.0.0.1:5000"
         if not config["SECRET_KEY"]:
             config["SECRET_KEY"] = _instance_secret_key(instance_path)
         if not config["SQLALCHEMY_DATABASE_URI"]:
+            Path(instance_path).mkdir(parents=True, exist_ok=True)
             config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(instance_path) / 'masar.db'}"
 
     config["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(config["SQLALCHEMY_DATABASE_URI"])

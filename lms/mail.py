@@ -4,7 +4,9 @@ import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from flask import Flask, current_app, render_template
+from urllib.parse import urlsplit, urlunsplit
+
+from flask import Flask, current_app, render_template, url_for
 from flask_babel import force_locale
 
 
@@ -13,6 +15,12 @@ class Mail:
     to: str
     subject: str
     body: str
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for a mail, on the configured public address, never the request's Host."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    return urlunsplit((base.scheme, base.netloc, url_for(endpoint, **values), "", ""))
 
 
 def outbox() -> list[Mail]:

@@ -166,6 +166,16 @@ def test_user_list_pagination_keeps_the_filters(app, admin_client):
     assert listed_names(admin_client.get(next_link)) == {f"Bulk {number:03d}" for number in range(50, 60)}
 
 
+@pytest.mark.parametrize("extra", [{"_method": "POST"}, {"_anchor": "x"}, {"_external": "1"}, {"unknown": "x"}])
+def test_page_links_carry_only_known_filters(app, admin_client, extra):
+    add_users(app, 60)
+    response = admin_client.get("/admin/users", query_string={"q": "bulk", **extra})
+    assert response.status_code == 200
+    next_link = html.unescape(re.search(r'<a href="([^"]+)" rel="next"', response.get_data(as_text=True)).group(1))
+    assert next_link.startswith("/admin/users?")
+    assert "#" not in next_link and next(iter(extra)) not in next_link
+
+
 def test_user_list_runs_the_same_number_of_queries_for_3_or_60_users(app, make, admin_client, count_queries):
     organization = make.organization("Alpha")
     add_users(app, 3)

@@ -22,7 +22,7 @@ from lms.config import ConfigError, load_config
 from lms.extensions import db
 
 NEW_PASSWORD = "another long passphrase"
-CONFIG_VARIABLES = ("MASAR_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "TRUSTED_PROXIES")
+CONFIG_VARIABLES = ("MASAR_ENV", "SECRET_KEY", "DATABASE_URL", "BASE_URL", "REDIS_URL", "TRUSTED_PROXIES")
 
 
 # Helpers ---------------------------------------------------------------------------------------
@@ -469,6 +469,24 @@ def test_production_refuses_to_start_without_a_database(bare_environment, tmp_pa
         load_config(str(tmp_path), "production")
 
 
+def test_production_refuses_to_start_without_its_public_address(bare_environment, tmp_path):
+    bare_environment.setenv("SECRET_KEY", "a production secret")
+    bare_environment.setenv("DATABASE_URL", "postgresql://masar@db/masar")
+
+    with pytest.raises(ConfigError, match="BASE_URL"):
+        load_config(str(tmp_path), "production")
+
+
+def test_development_without_a_database_url_creates_the_instance_folder(bare_environment, tmp_path):
+    bare_environment.setenv("SECRET_KEY", "set by hand")
+    instance = tmp_path / "instance"
+
+    config = load_config(str(instance), "development")
+
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance / 'masar.db'}"
+    assert instance.is_dir()
+
+
 def test_unknown_profile_is_refused(bare_environment, tmp_path):
     with pytest.raises(ConfigError, match="MASAR_ENV"):
         load_config(str(tmp_path), "staging")
@@ -477,6 +495,7 @@ def test_unknown_profile_is_refused(bare_environment, tmp_path):
 def test_production_marks_cookies_secure_and_never_writes_a_key(bare_environment, tmp_path):
     bare_environment.setenv("SECRET_KEY", "a production secret")
     bare_environment.setenv("DATABASE_URL", "postgres://masar@db/masar")
+    bare_environment.setenv("BASE_URL", "https://masar.example.org")
 
     config = load_config(str(tmp_path), "production")
 
@@ -495,6 +514,7 @@ def test_production_marks_cookies_secure_and_never_writes_a_key(bare_environment
 def test_secure_cookie_settings_reach_the_browser(app, client, member, bare_environment, tmp_path):
     bare_environment.setenv("SECRET_KEY", "a production secret")
     bare_environment.setenv("DATABASE_URL", "postgresql://masar@db/masar")
+    bare_environment.setenv("BASE_URL", "https://masar.example.org")
     production = load_config(str(tmp_path), "production")
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         bare_environment.setitem(app.config, key, production[key])
@@ -564,3 +584,20 @@ def test_health_check_reports_an_unavailable_database(app, client, monkeypatch):
 
     assert response.status_code == 503
     assert response.get_json() == {"status": "error", "database": "unavailable"}
+
+
+# Links in mail -----------------------------------------------------------------------------------
+
+
+def test_reset_link_uses_the_configured_address_whatever_host_the_request_names(app, client, member, mail_outbox):
+    forged = "http://evil.example"
+    page = client.get("/password/forgot", base_url=forged).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+    response = client.post("/password/forgot", data={"email": member.email, "csrf_token": token},
+                           base_url=forged, headers={"X-Forwarded-Host": "evil.example"})
+
+    assert response.status_code == 302
+    [mail] = mail_outbox
+    assert "evil.example" not in mail.body
+    assert f"{app.config['BASE_URL']}/password/reset/" in mail.body

@@ -60,6 +60,10 @@ class ProfileFields(FlaskForm):
         _l("Organization"),
         choices=[],
         validators=[InputRequired(message=_l("Choose your organization, or say you have none."))],
+        description=_l(
+            "If your organization is not in the list, choose “not listed” and give its name and type: "
+            "an administrator will approve it."
+        ),
     )
     new_organization_name = StringField(_l("Name of the new organization"), validators=[Length(max=200)])
     # Checked in validate(), and only when a new organization is proposed.
@@ -75,12 +79,19 @@ class ProfileFields(FlaskForm):
     region = SelectField(_l("Region"), choices=[], validators=[InputRequired()])
     locale = SelectField(_l("Preferred language"), choices=[], validators=[InputRequired()])
 
-    def __init__(self, *args, organizations=(), **kwargs):
+    def __init__(self, *args, organizations=(), organization_locked=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if organization_locked:
+            # A manager's organization decides what they may see: only an administrator moves it.
+            del self.organization
+            del self.new_organization_name
+            del self.new_organization_type
         placeholder = [("", _l("Choose…"))]
         self.gender.choices = options(placeholder + Gender.choices())
         self.region.choices = options(placeholder + Region.choices())
         self.locale.choices = options(list(LANGUAGE_NAMES.items()))
+        if organization_locked:
+            return
         self.organization.choices = options(
             placeholder
             + [(str(org.id), org.name) for org in organizations]
@@ -97,7 +108,7 @@ class ProfileFields(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if self.organization.data == NEW_ORGANIZATION:
+        if "organization" in self and self.organization.data == NEW_ORGANIZATION:
             if not (self.new_organization_name.data or "").strip():
                 self.new_organization_name.errors.append(_l("Give the name of your organization."))
                 valid = False
@@ -106,7 +117,9 @@ class ProfileFields(FlaskForm):
                 valid = False
         return valid
 
-    def organization_choice(self) -> OrganizationChoice:
+    def organization_choice(self) -> OrganizationChoice | None:
+        if "organization" not in self:
+            return None
         value = self.organization.data
         if value == NO_ORGANIZATION:
             return OrganizationChoice()
@@ -142,7 +155,8 @@ class ProfileFields(FlaskForm):
         self.city.data = user.city
         self.region.data = user.region.value if user.region else ""
         self.locale.data = user.locale
-        self.organization.data = str(user.organization_id) if user.organization_id else NO_ORGANIZATION
+        if "organization" in self:
+            self.organization.data = str(user.organization_id) if user.organization_id else NO_ORGANIZATION
 
 
 class RegistrationForm(ProfileFields):

@@ -4,7 +4,6 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -14,7 +13,7 @@ from lms.audit import record_event
 from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
-from lms.mail import send_mail
+from lms.mail import external_url, send_mail
 from lms.organizations.models import Organization, OrganizationStatus
 from lms.organizations.regions import Region
 from lms.organizations.services import OrganizationDetails, propose_organization
@@ -41,7 +40,7 @@ class Profile:
     city: str
     region: Region | None
     locale: str
-    organization: OrganizationChoice
+    organization: OrganizationChoice | None  # None keeps the current organization
     full_name_ar: str | None = None
 
 
@@ -85,7 +84,8 @@ def _apply_profile(user: User, profile: Profile) -> None:
     user.city = profile.city.strip()
     user.region = profile.region
     user.locale = profile.locale
-    user.organization = _resolve_organization(profile.organization, user.organization_id)
+    if profile.organization is not None:
+        user.organization = _resolve_organization(profile.organization, user.organization_id)
 
 
 def register_user(email: str, password: str, profile: Profile, consent: bool) -> User:
@@ -105,7 +105,15 @@ def register_user(email: str, password: str, profile: Profile, consent: bool) ->
 
 
 def update_profile(user: User, profile: Profile) -> None:
-    """Save the profile fields a user may edit themselves."""
+    """Save the profile fields a user may edit themselves; a manager cannot move organization."""
+    if (
+        user.role is Role.MANAGER
+        and profile.organization is not None
+        and profile.organization != OrganizationChoice(organization_id=user.organization_id)
+    ):
+        raise DomainError(
+            _("Your organization is set by an administrator because you manage it."), field="organization"
+        )
     _apply_profile(user, profile)
 
 
@@ -114,7 +122,11 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_user_by_email(email)
     if user is None or not user.password_hash:
         spend_password_check_time(password)
-    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+        valid = False
+    else:
+        # Check the password before the status, so a deactivated account answers as slowly.
+        valid = verify_password(user.password_hash, password)
+    if not valid or not user.is_active:
         record_event("sign_in_failed", target=user, email=normalize_email(email)[:254])
         return None
     if password_needs_rehash(user.password_hash):
@@ -153,7 +165,7 @@ def send_password_reset(email: str) -> None:
         "mail/password_reset.txt",
         locale=user.locale,
         user=user,
-        link=url_for("accounts.reset_password", token=token, _external=True),
+        link=external_url("accounts.reset_password", token=token),
     )
 
 
@@ -188,7 +200,7 @@ def send_invitation(user: User) -> None:
         "mail/invitation.txt",
         locale=user.locale,
         user=user,
-        link=url_for("accounts.reset_password", token=token, _external=True),
+        link=external_url("accounts.reset_password", token=token),
     )
 
 
@@ -208,7 +220,7 @@ def request_email_change(user: User, password: str, new_email: str) -> None:
         "mail/email_change.txt",
         locale=user.locale,
         user=user,
-        link=url_for("accounts.confirm_email", token=token, _external=True),
+        link=external_url("accounts.confirm_email", token=token),
     )
 
 

@@ -12,6 +12,7 @@ from lms.accounts.forms import (
     RegistrationForm,
     ResetPasswordForm,
 )
+from lms.accounts.models import Role
 from lms.audit import record_event
 from lms.errors import DomainError, render_error
 from lms.extensions import db, limiter
@@ -140,7 +141,10 @@ def account():
 @bp.route("/account/edit", methods=["GET", "POST"])
 @login_required
 def edit_profile():
-    form = ProfileForm(organizations=organizations_offered_to(current_user))
+    form = ProfileForm(
+        organizations=organizations_offered_to(current_user),
+        organization_locked=current_user.role is Role.MANAGER,
+    )
     if request.method == "GET":
         form.fill_from(current_user)
     if form.validate_on_submit():

@@ -42,9 +42,11 @@ def index():
 @permission_required("users.manage")
 def users():
     form = UserFilterForm(request.args, organizations=approved_organizations())
-    filters = _filters(form) if form.validate() else UserFilters()
+    valid = form.validate()
+    filters = _filters(form) if valid else UserFilters()
     page = db.paginate(users_query(filters), per_page=current_app.config["USERS_PER_PAGE"], error_out=False)
-    return render_template("admin/users.html", form=form, page=page)
+    params = {name: value for name, value in form.data.items() if value} if valid else {}
+    return render_template("admin/users.html", form=form, page=page, page_params=params)
 
 
 @bp.route("/users/<int:user_id>")
@@ -146,5 +148,5 @@ def import_users_page():
 def audit():
     form = AuditFilterForm(request.args)
     action = form.action.data if form.validate() else None
-    page = db.paginate(audit_query(action), per_page=50, error_out=False)
-    return render_template("admin/audit.html", form=form, page=page)
+    page = db.paginate(audit_query(action), per_page=current_app.config["AUDIT_EVENTS_PER_PAGE"], error_out=False)
+    return render_template("admin/audit.html", form=form, page=page, page_params={"action": action} if action else {})

@@ -25,7 +25,11 @@ def _render_members(organization: Organization | None):
         page = db.paginate(
             members_query(organization.id, text), per_page=current_app.config["USERS_PER_PAGE"], error_out=False
         )
-    return render_template("organizations/members.html", organization=organization, page=page, q=text)
+    params = {"q": text} if text else {}
+    if request.view_args:
+        params.update(request.view_args)
+    return render_template("organizations/members.html", organization=organization, page=page, q=text,
+                           page_params=params)
 
 
 @bp.route("/organization/members")
