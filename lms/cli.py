@@ -76,11 +76,12 @@ def import_users_command(path: Path, no_invite: bool) -> None:
             click.echo(f"{where}: {error.message}", err=True)
         raise click.ClickException(f"{len(failure.errors)} error(s); nothing was imported.")
     db.session.commit()
+    click.echo(f"Created {result.created} user(s), updated {result.updated}.")
     if not no_invite:
         with _request_context():
-            for user in result.invited:
-                services.send_invitation(user)
-    click.echo(f"Created {result.created} user(s), updated {result.updated}.")
+            failed = services.send_invitations(result.invitations)
+        for email in failed:
+            click.echo(f"invitation not sent: {email}", err=True)
 
 
 def _request_context():

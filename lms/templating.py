@@ -1,13 +1,21 @@
 """Template filters and globals: Babel formatting and the permission helper."""
 
 from flask import Flask
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from flask_babel import format_date, format_datetime, format_decimal, format_percent
 
 from lms.accounts.permissions import can
 
 
+def csrf_field() -> Markup:
+    """The hidden CSRF input, without an id, so a page may hold several forms."""
+    return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.filters.update(
         date=lambda value, fmt="medium": format_date(value, fmt) if value else "",
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",

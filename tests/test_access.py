@@ -53,6 +53,7 @@ POST_ACTIONS = {
     "admin.change_role": ADMINS,
     "admin.set_active": ADMINS,
     "admin.change_organization": ADMINS,
+    "admin.send_invitation": ADMINS,
 }
 
 # Where an authorised viewer lands when the page itself redirects.

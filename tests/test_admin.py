@@ -423,3 +423,48 @@ def test_a_manager_attached_by_an_admin_then_sees_that_organization(app, admin_c
     other = app.test_client()
     login_as(manager, target=other)
     assert colleague.full_name in page_text(other.get("/organization/members"))
+
+
+# Invitations ---------------------------------------------------------------------------------------
+
+def test_admin_sends_a_new_invitation_that_lets_the_person_choose_a_password(app, admin_client, make, mail_outbox):
+    invited = make.user(email="invited@example.org", password=None, consent_at=None)
+    response = admin_client.post_form(f"/admin/users/{invited.id}/invite")
+    assert response.status_code == 302
+    [mail] = mail_outbox
+    assert mail.to == "invited@example.org"
+    link = re.search(r"http://\S+/password/reset/\S+", mail.body).group(0)
+    person = app.test_client()
+    response = person.post_form(link.split("5000", 1)[1], {
+        "password": "my own long passphrase", "password_confirm": "my own long passphrase", "consent": "y"})
+    assert response.status_code == 302
+    assert reload(app, invited).password_hash.startswith("$argon2id$")
+
+
+def test_no_invitation_is_sent_to_an_account_that_has_a_password(admin_client, make, mail_outbox):
+    member = make.user()
+    admin_client.post_form(f"/admin/users/{member.id}/invite")
+    assert mail_outbox == []
+
+
+def test_an_import_reports_the_invitations_that_could_not_be_sent(app, admin_client, monkeypatch, mail_outbox):
+    import smtplib
+
+    from lms import mail
+
+    real_send = mail.send_mail
+
+    def flaky_send(to, *args, **kwargs):
+        if to == "b@example.org":
+            raise smtplib.SMTPRecipientsRefused({to: (550, b"no such mailbox")})
+        return real_send(to, *args, **kwargs)
+
+    monkeypatch.setattr(services, "send_mail", flaky_send)
+    content = b"email,full_name\na@example.org,A Person\nb@example.org,B Person\nc@example.org,C Person\n"
+    response = admin_client.post_form("/admin/users/import", {"file": (io.BytesIO(content), "users.csv")},
+                                      content_type="multipart/form-data")
+
+    assert response.status_code == 200
+    assert "<li><bdi>b@example.org</bdi></li>" in page_text(response)
+    assert sorted(m.to for m in mail_outbox) == ["a@example.org", "c@example.org"]
+    assert scalar(app, select(func.count()).select_from(User).where(User.email.like("%@example.org"))) == 3

@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from lms.accounts.models import Gender, Role, User
-from lms.accounts.services import ARABIC_NAME, change_role, normalize_email
+from lms.accounts.services import ARABIC_NAME, Invitation, change_role, normalize_email, prepare_invitation
 from lms.audit import record_event
 from lms.db import utcnow
 from lms.errors import DomainError
@@ -51,7 +51,7 @@ class RowError:
 class ImportResult:
     created: int = 0
     updated: int = 0
-    invited: list[User] = field(default_factory=list)
+    invitations: list[Invitation] = field(default_factory=list)
 
 
 class ImportFailed(Exception):
@@ -199,7 +199,7 @@ def validate_users_csv(data: bytes) -> list[dict]:
 
 
 def import_users(data: bytes, actor: User | None = None, filename: str = "") -> ImportResult:
-    """Create or update users from a CSV file; never delete. Invited users are listed, not mailed."""
+    """Create or update users from a CSV file; never delete. Invitations are prepared, not mailed."""
     rows = validate_users_csv(data)
     existing = {
         user.email: user
@@ -207,6 +207,7 @@ def import_users(data: bytes, actor: User | None = None, filename: str = "") -> 
     }
     new_organizations: dict[str, Organization] = {}
     result = ImportResult()
+    new_users: list[User] = []
     now = utcnow()
     for row in rows:
         organization = row.get("organization_object")
@@ -227,7 +228,7 @@ def import_users(data: bytes, actor: User | None = None, filename: str = "") -> 
                         profession="", city="", invited_at=now)
             db.session.add(user)
             result.created += 1
-            result.invited.append(user)
+            new_users.append(user)
         else:
             result.updated += 1
             if row["role"] and row["role"] is not user.role:
@@ -244,6 +245,7 @@ def import_users(data: bytes, actor: User | None = None, filename: str = "") -> 
         if organization is not None:
             user.organization = organization
     db.session.flush()
+    result.invitations = [prepare_invitation(user) for user in new_users]
     record_event("users_imported", actor=actor, created=result.created, updated=result.updated,
                  file=filename[:200])
     return result

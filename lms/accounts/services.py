@@ -1,9 +1,11 @@
 """Account operations shared by the web views, the CLI and the tests."""
 
 import re
+import smtplib
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -191,17 +193,38 @@ def user_for_token(token: str) -> User | None:
     return found[0] if found else None
 
 
-def send_invitation(user: User) -> None:
-    """Mail a set-your-password link to an account created by an administrator or an import."""
-    token = tokens.make_token(user, "invite")
-    send_mail(
-        user.email,
-        _l("You are invited to Masar"),
-        "mail/invitation.txt",
-        locale=user.locale,
-        user=user,
-        link=external_url("accounts.reset_password", token=token),
-    )
+@dataclass(frozen=True)
+class Invitation:
+    """What an invitation mail needs, read before a commit expires the account."""
+
+    email: str
+    full_name: str
+    locale: str
+    token: str
+
+
+def prepare_invitation(user: User) -> Invitation:
+    """A set-your-password invitation for a flushed account that has no password yet."""
+    return Invitation(user.email, user.full_name, user.locale, tokens.make_token(user, "invite"))
+
+
+def send_invitations(invitations: list[Invitation]) -> list[str]:
+    """Mail each invitation; return the addresses that could not be reached, which are logged."""
+    failed = []
+    for invitation in invitations:
+        try:
+            send_mail(
+                invitation.email,
+                _l("You are invited to Masar"),
+                "mail/invitation.txt",
+                locale=invitation.locale,
+                user=invitation,
+                link=external_url("accounts.reset_password", token=invitation.token),
+            )
+        except (smtplib.SMTPException, OSError):
+            current_app.logger.exception("invitation to %s not sent", invitation.email)
+            failed.append(invitation.email)
+    return failed
 
 
 def request_email_change(user: User, password: str, new_email: str) -> None:

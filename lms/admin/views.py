@@ -102,6 +102,21 @@ def change_organization(user_id):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
+@bp.route("/users/<int:user_id>/invite", methods=["POST"])
+@permission_required("users.manage")
+def send_invitation(user_id):
+    """Send a new set-your-password link to an account that has never had a password."""
+    user = db.get_or_404(User, user_id)
+    if not ConfirmForm().validate_on_submit() or user.has_password or not user.is_active:
+        flash(_("This account already has a password or is deactivated."), "error")
+        return redirect(url_for("admin.user_detail", user_id=user.id))
+    if services.send_invitations([services.prepare_invitation(user)]):
+        flash(_("The invitation could not be sent. Check the mail settings and try again."), "error")
+    else:
+        flash(_("A new invitation was sent to %(email)s.", email=user.email), "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
 @bp.route("/users/<int:user_id>/<any(deactivate, reactivate):action>", methods=["POST"])
 @permission_required("users.manage")
 def set_active(user_id, action):
@@ -126,7 +141,7 @@ def set_active(user_id, action):
 @permission_required("users.import")
 def import_users_page():
     form = ImportForm()
-    errors, result, status = [], None, 200
+    errors, result, failed, status = [], None, [], 200
     if form.validate_on_submit():
         upload = form.file.data
         try:
@@ -136,11 +151,15 @@ def import_users_page():
             errors, status = failure.errors, 422
         else:
             db.session.commit()
-            for user in result.invited:
-                services.send_invitation(user)
+            failed = services.send_invitations(result.invitations)
     elif request.method == "POST":
         status = 422
-    return render_template("admin/import.html", form=form, errors=errors, result=result, columns=COLUMNS), status
+    return (
+        render_template(
+            "admin/import.html", form=form, errors=errors, result=result, failed=failed, columns=COLUMNS
+        ),
+        status,
+    )
 
 
 @bp.route("/audit")
