@@ -28,6 +28,20 @@ ACTIONS = {
     "organization_merged": _l("Organization merged"),
 }
 
+DETAIL_LABELS = {
+    "email": _l("Email address"),
+    "old": _l("Before"),
+    "new": _l("After"),
+    "role": _l("Role"),
+    "organization": _l("Organization"),
+    "source": _l("Merged organization"),
+    "into": _l("Merged into"),
+    "members": _l("Members"),
+    "created": _l("Created"),
+    "updated": _l("Updated"),
+    "file": _l("File"),
+}
+
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_events"
@@ -48,6 +62,11 @@ class AuditEvent(db.Model):
     @property
     def action_label(self) -> str:
         return str(ACTIONS.get(self.action, self.action))
+
+    @property
+    def detail_items(self) -> list[tuple[str, object]]:
+        """The details as (translated label, value) pairs, for display."""
+        return [(str(DETAIL_LABELS.get(key, key)), value) for key, value in self.details.items()]
 
 
 def record_event(action: str, *, actor=None, target=None, **details) -> AuditEvent:

@@ -4,13 +4,12 @@ import secrets
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from lms.accounts import services
 from lms.accounts.importing import ImportFailed, import_users
-from lms.accounts.models import Role, User
+from lms.accounts.models import Role
 from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
@@ -22,21 +21,27 @@ DEMO_ADMIN_EMAIL = "admin@example.org"
 
 @lms_cli.command("create-admin")
 @click.option("--email", required=True, help="Email address of the administrator.")
-@click.option("--password", help="Password; one is generated and printed when omitted.")
-@click.option("--name", default="Administrator", show_default=True, help="Full name.")
+@click.option("--password", help="New password; generated and printed for a new account when omitted.")
+@click.option("--name", default="Administrator", show_default=True, help="Full name of a new account.")
 def create_admin(email: str, password: str | None, name: str) -> None:
-    """Create an administrator account, or make an existing account administrator."""
-    generated = password is None
-    password = password or secrets.token_urlsafe(12)
+    """Create an administrator, or promote (and reactivate) an existing account.
+
+    An existing account keeps its password unless --password is given.
+    """
     user = services.find_user_by_email(email)
+    generated = password is None and (user is None or not user.has_password)
+    if generated:
+        password = secrets.token_urlsafe(12)
     try:
         if user is None:
             user = services.create_user(email, name, Role.ADMIN, password=password, consent_at=utcnow())
             click.echo(f"Created administrator {user.email}.")
         else:
             services.change_role(None, user, Role.ADMIN)
-            services.set_password(user, password)
-            click.echo(f"{user.email} is now an administrator; its password was replaced.")
+            services.set_active(None, user, True)
+            if password is not None:
+                services.set_password(user, password)
+            click.echo(f"{user.email} is now an active administrator.")
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message)
@@ -48,12 +53,16 @@ def create_admin(email: str, password: str | None, name: str) -> None:
 @lms_cli.command("create-demo-admin")
 def create_demo_admin() -> None:
     """Create the demo administrator once, printing its credentials; later runs do nothing."""
-    exists = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.role == Role.ADMIN))
-    if exists:
+    if services.administrator_exists():
         click.echo("An administrator already exists; no demo account created.")
         return
     password = secrets.token_urlsafe(12)
-    services.create_user(DEMO_ADMIN_EMAIL, "Demo administrator", Role.ADMIN, password=password, consent_at=utcnow())
+    try:
+        services.create_user(DEMO_ADMIN_EMAIL, "Demo administrator", Role.ADMIN, password=password,
+                             consent_at=utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{DEMO_ADMIN_EMAIL}: {error.message} Use create-admin instead.")
     db.session.commit()
     click.echo("=" * 60)
     click.echo("Demo administrator created. These credentials are shown only once:")

@@ -434,6 +434,18 @@ def test_remember_me_sets_a_cookie_that_outlives_the_session(client, make):
     assert is_signed_in(client)
 
 
+def test_changing_the_password_keeps_this_device_remembered(client, make):
+    user = make.user()
+    client.post_form("/login", {"email": user.email, "password": PASSWORD, "remember": "y"})
+
+    response = client.post_form("/account/password", {
+        "current_password": PASSWORD, "password": "a brand new passphrase", "password_confirm": "a brand new passphrase"})
+
+    assert response.status_code == 302
+    client.delete_cookie("session")
+    assert is_signed_in(client), "the remember-me cookie should carry the rotated token"
+
+
 def test_without_remember_me_there_is_no_remember_cookie(client, make, login_as):
     login_as(make.user())
 
@@ -690,6 +702,8 @@ def test_email_changes_only_after_confirming_the_link_sent_to_the_new_address(ap
     assert reload(app, user).email == "new@example.org"
     [event] = events(app, "email_changed")
     assert event.details == {"old": "old@example.org", "new": "new@example.org"}
+    notice = mail_outbox[-1]
+    assert notice.to == "old@example.org" and "new@example.org" in notice.body
     assert can_sign_in(app, "new@example.org", PASSWORD)
     assert not can_sign_in(app, "old@example.org", PASSWORD)
 

@@ -346,7 +346,7 @@ def test_audit_log_lists_sign_ins_failures_role_changes_and_imports(app, admin_c
 
     assert audit_labels(response) == ["Users imported", "Role changed", "Failed sign-in", "Signed in"]
     body = html.unescape(response.get_data(as_text=True))
-    assert "karim@example.org" in body and "users.csv" in body and "old: learner" in body
+    assert "karim@example.org" in body and "users.csv" in body and "Before: <bdi>learner</bdi>" in body
 
 
 @pytest.mark.parametrize(

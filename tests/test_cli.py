@@ -64,7 +64,7 @@ def test_create_admin_on_an_existing_account_promotes_it_and_replaces_its_passwo
     result = lms(runner, "create-admin", "--email", "AMINA@example.org", "--password", OTHER_PASSWORD)
 
     assert result.exit_code == 0, result.output
-    assert "amina@example.org is now an administrator" in result.output
+    assert "amina@example.org is now an active administrator" in result.output
     promoted = user_by_email(app, "amina@example.org")
     assert promoted.id == learner.id and promoted.role is Role.ADMIN
     assert scalar(app, select(func.count()).select_from(User)) == 1
@@ -176,3 +176,25 @@ def test_create_admin_records_the_creation_and_a_promotion_in_the_audit_log(app,
         actions = [(event.action, event.details) for event in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
     assert ("user_created", {"role": "admin"}) in actions
     assert ("role_changed", {"old": "learner", "new": "admin"}) in actions
+
+
+def test_create_admin_without_a_password_keeps_the_existing_password_and_reactivates(app, runner, make):
+    make.user(email="former@example.org", is_active=False)
+
+    result = lms(runner, "create-admin", "--email", "former@example.org")
+
+    assert result.exit_code == 0, result.output
+    assert "Password:" not in result.output
+    promoted = user_by_email(app, "former@example.org")
+    assert promoted.role is Role.ADMIN and promoted.is_active
+    assert can_sign_in(app, "former@example.org", PASSWORD)
+
+
+def test_demo_admin_refuses_politely_when_its_address_belongs_to_a_learner(app, runner, make):
+    make.user(email="admin@example.org")
+
+    result = lms(runner, "create-demo-admin")
+
+    assert result.exit_code == 1
+    assert "create-admin" in result.output
+    assert user_by_email(app, "admin@example.org").role is Role.LEARNER

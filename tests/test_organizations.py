@@ -13,7 +13,7 @@ from lms.extensions import db
 from lms.organizations import services
 from lms.organizations.models import Organization, OrganizationStatus, OrganizationType
 
-MEMBER_ROW = re.compile(r"<tr>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>")
+MEMBER_ROW = re.compile(r"<tr>\s*<td>([^<]+)</td>\s*<td><bdi>([^<]+)</bdi></td>")
 
 
 # Helpers --------------------------------------------------------------------------------------

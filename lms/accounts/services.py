@@ -13,7 +13,7 @@ from lms.accounts import tokens
 from lms.accounts.models import Gender, Role, User
 from lms.audit import record_event
 from lms.db import utcnow
-from lms.errors import DomainError
+from lms.errors import DomainError, flush_or_conflict
 from lms.extensions import db
 from lms.mail import external_url, send_mail
 from lms.organizations.models import Organization, OrganizationStatus
@@ -47,10 +47,12 @@ class Profile:
 
 
 def normalize_email(email: str) -> str:
+    """Addresses are compared and stored in lower case, without surrounding spaces."""
     return email.strip().lower()
 
 
 def find_user_by_email(email: str) -> User | None:
+    """The account using this address, whatever its case."""
     return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
 
 
@@ -101,7 +103,7 @@ def register_user(email: str, password: str, profile: Profile, consent: bool) ->
     _apply_profile(user, profile)
     user.password_hash = hash_password(password)
     db.session.add(user)
-    db.session.flush()
+    flush_or_conflict(_("An account with this email address already exists."), field="email")
     record_event("registered", actor=user, target=user)
     return user
 
@@ -137,6 +139,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def record_sign_in(user: User) -> None:
+    """Note the time of a successful sign-in and audit it."""
     user.last_login_at = utcnow()
     record_event("sign_in", actor=user, target=user)
 
@@ -149,6 +152,7 @@ def set_password(user: User, password: str) -> None:
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Replace the password after checking the current one; other sessions end."""
     if not verify_password(user.password_hash, current_password):
         raise DomainError(_("Your current password is not correct."), field="current_password")
     set_password(user, new_password)
@@ -167,6 +171,7 @@ def send_password_reset(email: str) -> None:
         "mail/password_reset.txt",
         locale=user.locale,
         user=user,
+        hours=tokens.lifetime("reset"),
         link=external_url("accounts.reset_password", token=token),
     )
 
@@ -189,6 +194,7 @@ def reset_password(token: str, password: str, consent: bool = False) -> User:
 
 
 def user_for_token(token: str) -> User | None:
+    """The account a valid reset or invitation link belongs to."""
     found = tokens.read_token(token, "reset") or tokens.read_token(token, "invite")
     return found[0] if found else None
 
@@ -219,6 +225,7 @@ def send_invitations(invitations: list[Invitation]) -> list[str]:
                 "mail/invitation.txt",
                 locale=invitation.locale,
                 user=invitation,
+                days=tokens.lifetime("invite", unit=24 * 3600),
                 link=external_url("accounts.reset_password", token=invitation.token),
             )
         except (smtplib.SMTPException, OSError):
@@ -243,6 +250,7 @@ def request_email_change(user: User, password: str, new_email: str) -> None:
         "mail/email_change.txt",
         locale=user.locale,
         user=user,
+        hours=tokens.lifetime("email"),
         link=external_url("accounts.confirm_email", token=token),
     )
 
@@ -256,6 +264,7 @@ def email_change_request(token: str, user: User) -> str | None:
 
 
 def confirm_email_change(token: str, user: User) -> str:
+    """Switch the account to the address in a valid link; returns the old address."""
     new_email = email_change_request(token, user)
     if new_email is None:
         raise DomainError(_("This link is invalid, has expired or was already used."))
@@ -263,8 +272,20 @@ def confirm_email_change(token: str, user: User) -> str:
         raise DomainError(_("An account with this email address already exists."))
     old_email = user.email
     user.email = new_email
+    flush_or_conflict(_("An account with this email address already exists."))
     record_event("email_changed", actor=user, target=user, old=old_email, new=new_email)
-    return new_email
+    return old_email
+
+
+def send_email_changed_notice(old_email: str, user: User) -> None:
+    """Tell the previous address that the account now uses another one."""
+    send_mail(
+        old_email,
+        _l("Your Masar email address was changed"),
+        "mail/email_changed.txt",
+        locale=user.locale,
+        user=user,
+    )
 
 
 def create_user(
@@ -281,6 +302,11 @@ def create_user(
     db.session.flush()
     record_event("user_created", actor=actor, target=user, role=role.value)
     return user
+
+
+def administrator_exists() -> bool:
+    """Whether any account, active or not, is an administrator."""
+    return db.session.scalar(sa.select(sa.exists().where(User.role == Role.ADMIN)))
 
 
 def _active_admin_count() -> int:
@@ -312,7 +338,7 @@ def assign_organization(actor: User, user: User, organization_id: int | None) ->
     user.organization = organization
 
 
-def set_active(actor: User, user: User, active: bool) -> None:
+def set_active(actor: User | None, user: User, active: bool) -> None:
     """Deactivate or reactivate an account; deactivation ends its sessions at once."""
     if user.is_active == active:
         return
@@ -327,4 +353,5 @@ def set_active(actor: User, user: User, active: bool) -> None:
 
 
 def set_locale(user: User, locale: str) -> None:
+    """Remember the account's interface language."""
     user.locale = locale

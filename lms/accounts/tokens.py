@@ -19,6 +19,11 @@ PURPOSES = {
 }
 
 
+def lifetime(purpose: str, unit: int = 3600) -> int:
+    """How long a link stays valid, in whole hours (or another unit of seconds), at least one."""
+    return max(1, current_app.config[PURPOSES[purpose]] // unit)
+
+
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"masar.{purpose}")
 

@@ -2,7 +2,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.accounts import services
+from lms.accounts import services, tokens
 from lms.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -104,7 +104,10 @@ def forgot_password():
             "info",
         )
         return redirect(url_for("accounts.login"))
-    return render_template("accounts/forgot_password.html", form=form), form_status(form)
+    return (
+        render_template("accounts/forgot_password.html", form=form, hours=tokens.lifetime("reset")),
+        form_status(form),
+    )
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -162,6 +165,7 @@ def edit_profile():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_auth_limit, methods=["POST"])
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
@@ -173,7 +177,8 @@ def change_password():
         else:
             db.session.commit()
             # The session token rotated: sign this browser in again, every other one is out.
-            _start_session(current_user._get_current_object())
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            _start_session(current_user._get_current_object(), remember=remembered)
             flash(_("Your password is changed. Your other sessions are signed out."), "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/change_password.html", form=form), form_status(form)
@@ -181,6 +186,7 @@ def change_password():
 
 @bp.route("/account/email", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_auth_limit, methods=["POST"])
 def change_email():
     form = ChangeEmailForm()
     if form.validate_on_submit():
@@ -208,11 +214,12 @@ def confirm_email(token):
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            services.confirm_email_change(token, current_user)
+            old_email = services.confirm_email_change(token, current_user)
         except DomainError as error:
             db.session.rollback()
             return render_error(409, error.message)
         db.session.commit()
+        services.send_email_changed_notice(old_email, current_user)
         flash(_("Your email address is now %(email)s.", email=new_email), "success")
         return redirect(url_for("accounts.account"))
     return render_template("accounts/confirm_email.html", form=form, new_email=new_email)

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from lms.audit import record_event
-from lms.errors import DomainError
+from lms.errors import DomainError, flush_or_conflict
 from lms.extensions import db
 from lms.organizations.models import Organization, OrganizationStatus, OrganizationType, name_key
 from lms.organizations.regions import Region
@@ -26,6 +26,7 @@ def find_by_name(name: str) -> Organization | None:
 
 
 def approved_organizations() -> list[Organization]:
+    """Organizations anyone may choose, by name."""
     return list(
         db.session.scalars(
             sa.select(Organization)
@@ -56,7 +57,7 @@ def create_organization(details: OrganizationDetails) -> Organization:
         status=OrganizationStatus.APPROVED,
     )
     db.session.add(organization)
-    db.session.flush()
+    flush_or_conflict(_("An organization with this name already exists."), field="name")
     return organization
 
 
@@ -80,6 +81,7 @@ def update_organization(organization: Organization, details: OrganizationDetails
     organization.type = details.type
     organization.city = details.city.strip()
     organization.region = details.region
+    flush_or_conflict(_("An organization with this name already exists."), field="name")
 
 
 def approve_organization(actor, organization: Organization) -> None:
