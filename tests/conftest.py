@@ -196,6 +196,18 @@ def login_as(client):
 
 
 @pytest.fixture
+def admin(make) -> User:
+    return make.user(email="zineb@masar.ma", full_name="Zineb Admin", role=Role.ADMIN, locale="en")
+
+
+@pytest.fixture
+def admin_client(client, login_as, admin) -> Client:
+    """The test client, signed in as the administrator."""
+    login_as(admin)
+    return client
+
+
+@pytest.fixture
 def count_queries(app):
     """``with count_queries() as queries:`` collects the SQL statements run inside the block."""
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import PASSWORD
 from flask_babel import force_locale, gettext
 from itsdangerous import TimestampSigner
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms.accounts.models import Gender, Role, User
 from lms.audit import AuditEvent
@@ -19,6 +19,7 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.organizations.models import Organization, OrganizationStatus, OrganizationType
 from lms.organizations.regions import Region
+from support import can_sign_in, count, events, is_signed_in, reload
 
 NEW_PASSWORD = "another long passphrase"
 HTML_LANG = re.compile(r'<html lang="([^"]*)" dir="([^"]*)">')
@@ -53,27 +54,6 @@ def html_lang(response) -> tuple[str, str]:
 def fetch_user(app, email: str) -> User | None:
     with app.app_context():
         return db.session.scalar(select(User).where(User.email == email))
-
-
-def reload(app, user: User) -> User:
-    with app.app_context():
-        return db.session.get(User, user.id)
-
-
-def count(app, model, *conditions) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model).where(*conditions))
-
-
-def events(app, action: str) -> list[AuditEvent]:
-    with app.app_context():
-        return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
-
-
-def is_signed_in(client) -> bool:
-    response = client.get("/account")
-    assert response.status_code in (200, 302)
-    return response.status_code == 200
 
 
 def location(response) -> str:
@@ -483,10 +463,6 @@ def request_reset(client, mail_outbox, email: str) -> str:
 
 def reset(client, path: str, password: str = NEW_PASSWORD):
     return client.post_form(path, {"password": password, "password_confirm": password})
-
-
-def can_sign_in(app, email: str, password: str) -> bool:
-    return app.test_client().post_form("/login", {"email": email, "password": password}).status_code == 302
 
 
 def test_forgotten_password_mail_carries_a_reset_link(app, client, make, mail_outbox):

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from lms.accounts import services
 from lms.accounts.models import Gender, Role, User
-from lms.audit import AuditEvent
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.organizations.regions import Region
+from support import events, reload, scalar
 
 USER_LINK = re.compile(r'<a href="/admin/users/(\d+)">([^<]+)</a>')
 PASSWORD = "a long enough passphrase"  # What make.user() gives everyone.
@@ -45,38 +45,11 @@ def add_users(app, count: int, start: int = 0) -> None:
         db.session.commit()
 
 
-def scalar(app, statement):
-    """One value read on a fresh session (requests never share the test's session)."""
-    with app.app_context():
-        return db.session.scalar(statement)
-
-
-def reload(app, user) -> User:
-    return scalar(app, select(User).where(User.id == user.id))
-
-
-def events(app, action: str) -> list[AuditEvent]:
-    with app.app_context():
-        return list(db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
-
-
 def page_text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
 # Fixtures -------------------------------------------------------------------------------------
-
-@pytest.fixture
-def admin(make):
-    return make.user(email="zineb@masar.ma", full_name="Zineb Admin", role=Role.ADMIN, locale="en")
-
-
-@pytest.fixture
-def admin_client(client, login_as, admin):
-    login_as(admin)
-    return client
-
 
 @pytest.fixture
 def people(make, admin):

@@ -6,20 +6,13 @@ from sqlalchemy import func, select, text
 
 from lms.accounts.models import Role, User
 from lms.extensions import db
+from support import can_sign_in, scalar, user_by_email
 
 PASSWORD = "a long enough passphrase"
 OTHER_PASSWORD = "another long passphrase"
 
 
 # Helpers --------------------------------------------------------------------------------------
-
-def scalar(app, statement):
-    with app.app_context():
-        return db.session.scalar(statement)
-
-
-def user_by_email(app, email: str) -> User | None:
-    return scalar(app, select(User).where(User.email == email))
 
 
 def admin_count(app) -> int:
@@ -28,12 +21,6 @@ def admin_count(app) -> int:
 
 def lms(runner, *args: str):
     return runner.invoke(args=["lms", *args])
-
-
-def can_sign_in(app, email: str, password: str) -> bool:
-    """Whether the real sign-in form accepts these credentials, on a fresh browser."""
-    browser = app.test_client()
-    return browser.post_form("/login", {"email": email, "password": password}).status_code == 302
 
 
 def printed_password(output: str) -> str:
@@ -167,7 +154,6 @@ def test_create_admin_records_the_creation_and_a_promotion_in_the_audit_log(app,
     from sqlalchemy import select
 
     from lms.audit import AuditEvent
-    from lms.extensions import db
 
     existing = make.user(email="promote@example.org")
     runner.invoke(args=["lms", "create-admin", "--email", "new-admin@example.org", "--password", "a long enough passphrase"])

@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import Gender, Role, User
 from lms.audit import AuditEvent
-from lms.extensions import db
 from lms.organizations.models import Organization, OrganizationStatus, OrganizationType
 from lms.organizations.regions import Region
 from lms.security import verify_password
+from support import scalar, scalars, user_by_email
 
 ERROR_ROW = re.compile(r"<tr><td>(\d*)</td><td><code>([^<]*)</code></td><td>([^<]*)</td></tr>")
 CLI_ERROR = re.compile(r"^row (\d+)(?:, column ([^:]*))?: (.*)$", re.MULTILINE)
@@ -30,21 +30,6 @@ NEW_PASSWORD = "my own new passphrase"
 
 def csv_file(*lines: str, bom: bool = False) -> bytes:
     return ("\ufeff" if bom else "").encode() + ("\r\n".join(lines) + "\r\n").encode("utf-8")
-
-
-def scalar(app, statement):
-    """One value read on a fresh session (requests never share the test's session)."""
-    with app.app_context():
-        return db.session.scalar(statement)
-
-
-def scalars(app, statement) -> list:
-    with app.app_context():
-        return list(db.session.scalars(statement))
-
-
-def user_by_email(app, email: str) -> User | None:
-    return scalar(app, select(User).where(User.email == email))
 
 
 def snapshot(app) -> dict:
@@ -75,17 +60,6 @@ class Outcome:
 
 
 # Fixtures -------------------------------------------------------------------------------------
-
-@pytest.fixture
-def admin(make):
-    return make.user(email="zineb@masar.ma", full_name="Zineb Admin", role=Role.ADMIN, locale="en")
-
-
-@pytest.fixture
-def admin_client(client, login_as, admin):
-    login_as(admin)
-    return client
-
 
 def upload(client, content: bytes, filename: str = "users.csv"):
     return client.post_form("/admin/users/import", {"file": (io.BytesIO(content), filename)},

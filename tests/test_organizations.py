@@ -12,21 +12,12 @@ from lms.errors import DomainError
 from lms.extensions import db
 from lms.organizations import services
 from lms.organizations.models import Organization, OrganizationStatus, OrganizationType
+from support import scalar, scalars
 
 MEMBER_ROW = re.compile(r"<tr>\s*<td>([^<]+)</td>\s*<td><bdi>([^<]+)</bdi></td>")
 
 
 # Helpers --------------------------------------------------------------------------------------
-
-def scalar(app, statement):
-    """One value read on a fresh session (requests never share the test's session)."""
-    with app.app_context():
-        return db.session.scalar(statement)
-
-
-def scalars(app, statement) -> list:
-    with app.app_context():
-        return list(db.session.scalars(statement))
 
 
 def organization_named(app, name: str) -> Organization | None:
@@ -82,17 +73,6 @@ def offered_at_registration(app, organization) -> bool:
 
 
 # Fixtures -------------------------------------------------------------------------------------
-
-@pytest.fixture
-def admin(make):
-    return make.user(email="zineb@masar.ma", full_name="Zineb Admin", role=Role.ADMIN, locale="en")
-
-
-@pytest.fixture
-def admin_client(client, login_as, admin):
-    login_as(admin)
-    return client
-
 
 # Proposals and approval -----------------------------------------------------------------------
 

@@ -13,13 +13,14 @@ from argon2 import PasswordHasher
 from argon2 import Type as Argon2Type
 from conftest import PASSWORD
 from flask_babel import force_locale, gettext
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms import create_app
 from lms.accounts.models import User
 from lms.audit import AuditEvent
 from lms.config import ConfigError, load_config
 from lms.extensions import db
+from support import count, is_signed_in, reload
 
 NEW_PASSWORD = "another long passphrase"
 CONFIG_VARIABLES = ("MASAR_ENV", "SECRET_KEY", "DATABASE_URL", "BASE_URL", "REDIS_URL", "TRUSTED_PROXIES")
@@ -35,20 +36,6 @@ def translated(app, message: str, locale: str = "fr") -> str:
 
 def text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
-
-
-def reload(app, user: User) -> User:
-    with app.app_context():
-        return db.session.get(User, user.id)
-
-
-def count(app, model, *conditions) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model).where(*conditions))
-
-
-def is_signed_in(client) -> bool:
-    return client.get("/account").status_code == 200
 
 
 def session_locale(client) -> str | None:
