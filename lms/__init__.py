@@ -38,6 +38,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organizations_bp)
     app.register_blueprint(admin_bp)
+
+    import courses.cli  # noqa: F401 - adds the course commands to the lms group
+    from courses.views import bp as courses_bp
+
+    app.register_blueprint(courses_bp)
     errors.init_app(app)
     cli.init_app(app)
     return app

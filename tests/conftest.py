@@ -177,6 +177,24 @@ class Factories:
             return user
 
 
+    def course(self, slug=None, publish=True, **options):
+        """Write a course folder (see support.write_course), import it and return the Course."""
+        import tempfile
+        from pathlib import Path
+
+        from courses.content_files import import_course, read_course_folder
+        from support import write_course
+
+        slug = slug or f"course-{self._next()}"
+        folder = write_course(Path(tempfile.mkdtemp()), slug=slug, **options)
+        with self.app.app_context():
+            course = import_course(read_course_folder(folder), publish=publish)
+            _db.session.commit()
+            _db.session.refresh(course)
+            _db.session.expunge(course)
+            return course
+
+
 @pytest.fixture
 def make(app) -> Factories:
     """Factories: ``make.user(...)`` and ``make.organization(...)`` return detached, loaded objects."""

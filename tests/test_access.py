@@ -42,6 +42,10 @@ GET_PAGES = {
     "admin.user_detail": ADMINS,
     "admin.import_users_page": ADMINS,
     "admin.audit": ADMINS,
+    "courses.catalogue": PUBLIC,
+    "courses.course_page": PUBLIC,
+    "courses.my_learning": SIGNED_IN,
+    "courses.lesson": frozenset({Role.TRAINER, Role.ADMIN}),  # nobody is enrolled: authors preview
 }
 
 # Actions that only accept POST, with who may send them (guests are sent to sign in).
@@ -54,6 +58,8 @@ POST_ACTIONS = {
     "admin.set_active": ADMINS,
     "admin.change_organization": ADMINS,
     "admin.send_invitation": ADMINS,
+    "courses.enroll": SIGNED_IN,
+    "courses.mark_done": frozenset(),  # only enrolled learners; nobody in this matrix is
 }
 
 # Where an authorised viewer lands when the page itself redirects.
@@ -81,7 +87,8 @@ def world(make):
     users = {role.value: make.user(email=f"{role.value}@example.org", role=role, organization=organization)
              for role in Role}
     invited = make.user(email="invited@example.org", password=None, consent_at=None)
-    return {"organization": organization, "users": users, "invited": invited}
+    course = make.course(slug="access-course", lessons=2)
+    return {"organization": organization, "users": users, "invited": invited, "course": course}
 
 
 def url_values(rule, world, viewer) -> dict:
@@ -92,6 +99,10 @@ def url_values(rule, world, viewer) -> dict:
             values[name] = world["users"]["learner"].id
         elif name == "organization_id":
             values[name] = world["organization"].id
+        elif name == "slug":
+            values[name] = world["course"].slug
+        elif name == "key":
+            values[name] = "lesson-001"
         elif name == "action":
             values[name] = "deactivate"
         elif name == "token" and rule.endpoint == "accounts.reset_password":
