@@ -219,3 +219,32 @@ def first_unfinished_lessons(user_id: int, course_ids: list[int]) -> dict[int, s
     for course_id, key in rows:
         first.setdefault(course_id, key)
     return first
+
+
+@dataclass(frozen=True)
+class LearnerRow:
+    user_id: int
+    full_name: str
+    email: str
+    enrolled_at: object
+    completed_at: object
+    done: int
+
+
+def course_learners(course_id: int) -> list[LearnerRow]:
+    """Enrolled learners with the number of current lessons each has finished, in one query."""
+    from lms.accounts.models import User
+
+    done = (
+        sa.select(sa.func.count(LessonProgress.id))
+        .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .where(LessonProgress.user_id == User.id, LessonProgress.course_id == course_id, sa.not_(Lesson.is_retired))
+        .correlate(User).scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.select(User.id, User.full_name, User.email, Enrollment.enrolled_at, Enrollment.completed_at, done)
+        .join(Enrollment, Enrollment.user_id == User.id)
+        .where(Enrollment.course_id == course_id)
+        .order_by(User.full_name)
+    )
+    return [LearnerRow(*row) for row in rows]

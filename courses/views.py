@@ -1,13 +1,14 @@
 """The learner's path: catalogue, course page, enrolment, "my learning" and the lesson player."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from courses import queries, services
 from courses.forms import CatalogueFilterForm, EnrollForm
-from courses.models import Audience, EnrollmentMode, Lesson, Topic
+from courses.editing import upload_folder
+from courses.models import Audience, EnrollmentMode, Lesson, Topic, Upload
 from lms.accounts.permissions import can
 from lms.errors import DomainError
 from lms.extensions import db
@@ -128,3 +129,13 @@ def mark_done(slug, key):
     if index + 1 < len(items):
         return redirect(url_for("courses.lesson", slug=slug, key=items[index + 1].key))
     return redirect(url_for("courses.course_page", slug=slug))
+
+
+@bp.route("/uploads/<token>/<path:filename>")
+def upload_file(token, filename):
+    """Serve a course file under its unguessable token: images inline, PDFs as downloads."""
+    upload = db.session.scalar(sa.select(Upload).where(Upload.token == token))
+    if upload is None or upload.filename != filename:
+        abort(404)
+    return send_file(upload_folder() / upload.token, mimetype=upload.content_type,
+                     as_attachment=not upload.is_image, download_name=upload.filename, max_age=7 * 24 * 3600)

@@ -40,9 +40,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
 
     import courses.cli  # noqa: F401 - adds the course commands to the lms group
+    from courses.authoring import bp as authoring_bp
     from courses.views import bp as courses_bp
 
     app.register_blueprint(courses_bp)
+    app.register_blueprint(authoring_bp)
     errors.init_app(app)
     cli.init_app(app)
     return app

@@ -76,6 +76,8 @@ def load_config(instance_path: str, env: str | None = None, overrides: dict | No
         "ARGON2_PARALLELISM": 4,
         "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
         "USERS_PER_PAGE": 50,
+        "UPLOAD_MAX_BYTES": int(os.environ.get("UPLOAD_MAX_BYTES", str(4 * 1024 * 1024))),
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
         "AUDIT_EVENTS_PER_PAGE": 50,
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -9,6 +9,10 @@ from urllib.parse import urlsplit
 import pytest
 from flask import url_for
 
+from sqlalchemy import select
+
+from courses.editing import store_upload
+from courses.models import Course, Lesson, Module
 from lms.accounts import tokens
 from lms.accounts.models import Role, User
 from lms.extensions import db
@@ -18,6 +22,7 @@ PUBLIC = "everyone"  # Guests and every role: 200.
 GUESTS_ONLY = "guests only"  # Guests: 200; signed-in users are sent to the home page.
 SIGNED_IN = frozenset(Role)
 MANAGERS = frozenset({Role.MANAGER, Role.ADMIN})
+AUTHORS = frozenset({Role.TRAINER, Role.ADMIN})
 ADMINS = frozenset({Role.ADMIN})
 
 GET_PAGES = {
@@ -45,7 +50,16 @@ GET_PAGES = {
     "courses.catalogue": PUBLIC,
     "courses.course_page": PUBLIC,
     "courses.my_learning": SIGNED_IN,
-    "courses.lesson": frozenset({Role.TRAINER, Role.ADMIN}),  # nobody is enrolled: authors preview
+    "courses.lesson": AUTHORS,  # nobody is enrolled: authors preview
+    "courses.upload_file": PUBLIC,  # behind an unguessable token
+    "authoring.index": AUTHORS,
+    "authoring.create_course": AUTHORS,
+    "authoring.course": AUTHORS,
+    "authoring.edit_course": AUTHORS,
+    "authoring.edit_module": AUTHORS,
+    "authoring.edit_lesson": AUTHORS,
+    "authoring.uploads": AUTHORS,
+    "authoring.learners": AUTHORS,
 }
 
 # Actions that only accept POST, with who may send them (guests are sent to sign in).
@@ -60,6 +74,10 @@ POST_ACTIONS = {
     "admin.send_invitation": ADMINS,
     "courses.enroll": SIGNED_IN,
     "courses.mark_done": frozenset(),  # only enrolled learners; nobody in this matrix is
+    "authoring.add_module": AUTHORS,
+    "authoring.add_lesson": AUTHORS,
+    "authoring.module_action": AUTHORS,
+    "authoring.lesson_action": AUTHORS,
 }
 
 # Where an authorised viewer lands when the page itself redirects.
@@ -88,7 +106,15 @@ def world(make):
              for role in Role}
     invited = make.user(email="invited@example.org", password=None, consent_at=None)
     course = make.course(slug="access-course", lessons=2)
-    return {"organization": organization, "users": users, "invited": invited, "course": course}
+    with make.app.app_context():
+        module_id = db.session.scalar(select(Module.id).where(Module.course_id == course.id))
+        lesson_id = db.session.scalar(select(Lesson.id).where(Lesson.course_id == course.id))
+        upload = store_upload(db.session.get(Course, course.id), "handout.pdf", b"%PDF-1.4\n%test\n",
+                              db.session.get(User, users["admin"].id))
+        db.session.commit()
+        upload = (upload.token, upload.filename)
+    return {"organization": organization, "users": users, "invited": invited, "course": course,
+            "module_id": module_id, "lesson_id": lesson_id, "upload": upload}
 
 
 def url_values(rule, world, viewer) -> dict:
@@ -99,6 +125,16 @@ def url_values(rule, world, viewer) -> dict:
             values[name] = world["users"]["learner"].id
         elif name == "organization_id":
             values[name] = world["organization"].id
+        elif name in ("module_id", "lesson_id"):
+            values[name] = world[name]
+        elif name == "language":
+            values[name] = "fr"
+        elif name == "token" and rule.endpoint == "courses.upload_file":
+            values[name] = world["upload"][0]
+        elif name == "filename":
+            values[name] = world["upload"][1]
+        elif name == "action" and rule.endpoint in ("authoring.module_action", "authoring.lesson_action"):
+            values[name] = "down"
         elif name == "slug":
             values[name] = world["course"].slug
         elif name == "key":
@@ -135,6 +171,7 @@ def expected_get(endpoint: str, viewer: str) -> tuple[int, str | None]:
 
 
 def outcome(response) -> tuple[int, str | None]:
+    response.close()  # a served file stays open until then
     location = urlsplit(response.location).path if response.status_code in (301, 302, 303) else None
     return response.status_code, location
 
