@@ -3,7 +3,8 @@
 from flask import Flask
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from flask_babel import format_date, format_datetime, format_decimal, format_percent
+from babel.units import format_unit
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 
 from lms.accounts.permissions import can
 
@@ -11,6 +12,11 @@ from lms.accounts.permissions import can
 def csrf_field() -> Markup:
     """The hidden CSRF input, without an id, so a page may hold several forms."""
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
+
+
+def duration(value, unit: str) -> str:
+    """A duration in the reader's language with CLDR plurals, e.g. "1,5 heure", "ساعتان"."""
+    return format_unit(value, f"duration-{unit}", length="long", locale=get_locale())
 
 
 def init_app(app: Flask) -> None:
@@ -21,6 +27,8 @@ def init_app(app: Flask) -> None:
         datetime=lambda value, fmt="medium": format_datetime(value, fmt) if value else "",
         number=lambda value: format_decimal(value),
         percent=lambda value: format_percent(value),
+        hours=lambda value: duration(value, "hour"),
+        minutes=lambda value: duration(value, "minute"),
     )
     app.jinja_env.add_extension("jinja2.ext.do")
     # Matches `trimmed = true` in babel.cfg, so extracted and rendered msgids agree.
