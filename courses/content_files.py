@@ -85,6 +85,9 @@ def _construct_mapping(loader, node):
     mapping.lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool)) or key in mapping:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate or invalid key {key!r}", key_node.start_mark)
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.lines[key] = key_node.start_mark.line + 1
     return mapping
@@ -94,11 +97,12 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 
 
 def _load_yaml(path: Path, text: str, first_line: int = 1):
+    # Padding with blank lines makes every line the loader records (errors and keys) a line of the file.
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load("\n" * (first_line - 1) + text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = mark.line + first_line if mark else None
+        line = mark.line + 1 if mark else None
         raise ContentError(path, line, f"invalid YAML: {error.problem or error.context}") from None
     except yaml.YAMLError as error:
         raise ContentError(path, None, f"invalid YAML: {error}") from None
@@ -128,13 +132,20 @@ def _translated(path, mapping, key, languages, kind=str) -> dict:
     return result
 
 
+def _read_text(path: Path) -> str:
+    """The file as text with "\\n" line ends (as ``read_text`` gives it), or a ContentError naming the line."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ContentError(path, data[:error.start].count(b"\n") + 1, "the file is not UTF-8") from None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _read_lesson(path: Path, key: str, language: str) -> dict:
     if not path.exists():
         raise ContentError(path, None, f"missing: lesson '{key}' has no {language} file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ContentError(path, None, "the file is not UTF-8") from None
+    text = _read_text(path)
     if not text.startswith("---\n"):
         raise ContentError(path, 1, "the file must start with front matter between two '---' lines")
     end = text.find("\n---\n", 4)
@@ -161,7 +172,7 @@ def read_course_folder(folder: Path) -> CourseSpec:
     path = folder / "course.yaml"
     if not path.exists():
         raise ContentError(path, None, "missing course.yaml")
-    data = _load_yaml(path, path.read_text(encoding="utf-8"))
+    data = _load_yaml(path, _read_text(path))
     _require(isinstance(data, dict), path, {}, None, "course.yaml must be a mapping")
 
     slug = data.get("slug")
@@ -186,6 +197,8 @@ def read_course_folder(folder: Path) -> CourseSpec:
              "'languages' must list some of: fr, ar, en")
 
     titles = _translated(path, data, "title", languages)
+    for language, title in titles.items():
+        _require(len(title) <= 300, path, data["title"], language, "a title has at most 300 characters")
     summaries = _translated(path, data, "summary", languages)
     outcomes = _translated(path, data, "outcomes", languages, kind=list)
     modules_data = data.get("modules")
@@ -200,6 +213,8 @@ def read_course_folder(folder: Path) -> CourseSpec:
         _require(key not in module_keys, path, module_data, "key", f"module '{key}' appears twice")
         module_keys.add(key)
         module = ModuleSpec(key=key, titles=_translated(path, module_data, "title", languages))
+        for language, title in module.titles.items():
+            _require(len(title) <= 300, path, module_data["title"], language, "a title has at most 300 characters")
         lesson_list = module_data.get("lessons")
         _require(isinstance(lesson_list, list) and lesson_list, path, module_data, "lessons",
                  f"module '{key}' must list its lesson keys")
@@ -270,12 +285,14 @@ def import_course(spec: CourseSpec, publish: bool = True) -> Course:
         course.status = CourseStatus.PUBLISHED
     _set_translations(course.translations, CourseTranslation, {
         language: {"title": spec.titles[language], "summary": spec.summaries[language].strip(),
-                   "outcomes": "\n".join(item.strip() for item in spec.outcomes[language])}
+                   "outcomes": "\n".join(" ".join(item.split()) for item in spec.outcomes[language])}
         for language in spec.languages
     })
 
     modules = {module.key: module for module in course.modules}
     lessons = {lesson.key: lesson for module in course.modules for lesson in module.lessons}
+    # Lesson.module is lazy="raise": remember each loaded lesson's module instead of reading it.
+    owners = {lesson.key: module for module in course.modules for lesson in module.lessons}
     seen_modules, seen_lessons = set(), set()
     for position, module_spec in enumerate(spec.modules):
         module = modules.get(module_spec.key)
@@ -293,8 +310,8 @@ def import_course(spec: CourseSpec, publish: bool = True) -> Course:
                 db.session.add(lesson)
                 lessons[lesson.key] = lesson
             lesson.course = course
-            if lesson.module is not module:
-                lesson.module = module
+            if owners.get(lesson.key) is not module:
+                lesson.module = owners[lesson.key] = module
             lesson.position = lesson_position
             lesson.duration_minutes = lesson_spec.duration
             lesson.is_required = lesson_spec.required
