@@ -7,7 +7,14 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from courses import editing, queries, services
-from courses.forms import CourseForm, LessonForm, ModuleForm, NewLessonForm, StaffEnrollForm, UploadForm
+from courses.forms import (
+    CourseForm,
+    LessonForm,
+    ModuleForm,
+    NewLessonForm,
+    StaffEnrollForm,
+    UploadForm,
+)
 from courses.models import (
     Audience,
     Course,

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-from courses.models import Enrollment, Lesson, LessonProgress
+from courses.models import Enrollment, Lesson, LessonProgress, Module
 from lms.db import utcnow
 from lms.extensions import db
 
@@ -30,9 +30,10 @@ def required_lessons_done(user_id: int, course_id: int) -> bool:
     """Every required, current lesson of the course is marked done."""
     missing = db.session.scalar(
         sa.select(sa.func.count(Lesson.id))
+        .join(Module, Lesson.module_id == Module.id)
         .outerjoin(LessonProgress, sa.and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.user_id == user_id))
         .where(Lesson.course_id == course_id, Lesson.is_required, sa.not_(Lesson.is_retired),
-               LessonProgress.id.is_(None))
+               sa.not_(Module.is_retired), LessonProgress.id.is_(None))
     )
     return missing == 0
 

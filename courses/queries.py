@@ -184,14 +184,17 @@ def my_learning(user_id: int, preferred: str) -> list[LearningEntry]:
     joins, (title,), _used = _translated(CourseTranslation, "course_id", Course.id, preferred, "title")
     required = (
         sa.select(sa.func.count(Lesson.id))
-        .where(Lesson.course_id == Course.id, Lesson.is_required, sa.not_(Lesson.is_retired))
+        .join(Module, Lesson.module_id == Module.id)
+        .where(Lesson.course_id == Course.id, Lesson.is_required, sa.not_(Lesson.is_retired),
+               sa.not_(Module.is_retired))
         .correlate(Course).scalar_subquery()
     )
     done = (
         sa.select(sa.func.count(LessonProgress.id))
         .join(Lesson, Lesson.id == LessonProgress.lesson_id)
+        .join(Module, Lesson.module_id == Module.id)
         .where(LessonProgress.user_id == user_id, LessonProgress.course_id == Course.id, Lesson.is_required,
-               sa.not_(Lesson.is_retired))
+               sa.not_(Lesson.is_retired), sa.not_(Module.is_retired))
         .correlate(Course).scalar_subquery()
     )
     query = sa.select(Course, title, Enrollment, required, done).join(Enrollment, Enrollment.course_id == Course.id)

@@ -33,7 +33,8 @@ def enroll_learner(user, course: Course, key: str | None = None, actor=None) -> 
         if course.enrollment_mode is EnrollmentMode.STAFF:
             raise DomainError(_("A trainer or an administrator enrols learners in this course."))
         if course.enrollment_mode is EnrollmentMode.KEY and not (
-            key and course.enrollment_key and hmac.compare_digest(key.strip(), course.enrollment_key)
+            key and course.enrollment_key
+            and hmac.compare_digest(key.strip().encode(), course.enrollment_key.encode())
         ):
             raise DomainError(_("This enrolment key is not correct."), field="key")
     enrollment = Enrollment(user_id=user.id, course_id=course.id, enrolled_by_id=actor.id if by_staff else None)
@@ -45,11 +46,15 @@ def enroll_learner(user, course: Course, key: str | None = None, actor=None) -> 
 def mark_lesson_done(enrollment: Enrollment, lesson: Lesson) -> bool:
     """Record that the learner finished ``lesson`` (once, even when sent twice at the same moment).
 
-    Returns whether the course is now complete.
+    Returns whether this call completed the course: the completion is recorded once, so of several
+    simultaneous requests only one gets True.
     """
+    # Lock the enrolment and read it afresh: one learner's marks in a course then run one at a time.
+    db.session.refresh(enrollment, ["completed_at"], with_for_update=True)
+    was_complete = enrollment.completed_at is not None
     values = {"user_id": enrollment.user_id, "lesson_id": lesson.id, "course_id": lesson.course_id,
               "completed_at": utcnow()}
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(LessonProgress)
     db.session.execute(insert.values(**values).on_conflict_do_nothing(index_elements=["user_id", "lesson_id"]))
-    return update_completion(enrollment)
+    return update_completion(enrollment) and not was_complete

@@ -1,13 +1,22 @@
 """The learner's path: catalogue, course page, enrolment, "my learning" and the lesson player."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from courses import queries, services
-from courses.forms import CatalogueFilterForm, EnrollForm
 from courses.editing import upload_folder
+from courses.forms import CatalogueFilterForm, EnrollForm
 from courses.models import Audience, EnrollmentMode, Lesson, Topic, Upload
 from lms.accounts.permissions import can
 from lms.errors import DomainError
@@ -62,8 +71,9 @@ def course_page(slug):
 def enroll(slug):
     view = _visible_course(slug)
     form = EnrollForm()
-    if not form.validate_on_submit():
-        abort(400)
+    if not form.validate_on_submit():  # only the key can be wrong here: it is too long
+        flash(_("This enrolment key is not correct."), "error")
+        return redirect(url_for("courses.course_page", slug=slug))
     try:
         services.enroll_learner(current_user, view.course, key=form.key.data)
     except DomainError as error:
@@ -120,10 +130,9 @@ def mark_done(slug, key):
     if previewing or not ConfirmForm().validate_on_submit():
         abort(400 if not previewing else 403)
     lesson = db.session.scalar(sa.select(Lesson).where(Lesson.id == items[index].lesson_id))
-    was_complete = view.enrollment.completed_at is not None
-    complete = services.mark_lesson_done(view.enrollment, lesson)
+    completed_now = services.mark_lesson_done(view.enrollment, lesson)
     db.session.commit()
-    if complete and not was_complete:
+    if completed_now:
         flash(_("Congratulations: you have completed this course."), "success")
         return redirect(url_for("courses.course_page", slug=slug))
     if index + 1 < len(items):

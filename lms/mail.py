@@ -3,7 +3,6 @@
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
-
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, current_app, render_template, url_for

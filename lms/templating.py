@@ -1,10 +1,16 @@
 """Template filters and globals: Babel formatting and the permission helper."""
 
+from babel.units import format_unit
 from flask import Flask
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    get_locale,
+)
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from babel.units import format_unit
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 
 from lms.accounts.permissions import can
 

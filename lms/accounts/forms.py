@@ -1,10 +1,23 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from lms.accounts.models import Gender
-from lms.accounts.services import ARABIC_NAME, MIN_PASSWORD_LENGTH, OrganizationChoice, Profile
+from lms.accounts.services import (
+    ARABIC_NAME,
+    MIN_PASSWORD_LENGTH,
+    OrganizationChoice,
+    Profile,
+)
 from lms.forms import options
 from lms.i18n import LANGUAGE_NAMES
 from lms.organizations.models import OrganizationType

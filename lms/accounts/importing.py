@@ -12,12 +12,23 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from lms.accounts.models import Gender, Role, User
-from lms.accounts.services import ARABIC_NAME, Invitation, change_role, normalize_email, prepare_invitation
+from lms.accounts.services import (
+    ARABIC_NAME,
+    Invitation,
+    change_role,
+    normalize_email,
+    prepare_invitation,
+)
 from lms.audit import record_event
 from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
-from lms.organizations.models import Organization, OrganizationStatus, OrganizationType, name_key
+from lms.organizations.models import (
+    Organization,
+    OrganizationStatus,
+    OrganizationType,
+    name_key,
+)
 from lms.organizations.regions import Region
 
 COLUMNS = (

@@ -19,7 +19,12 @@ from lms.mail import external_url, send_mail
 from lms.organizations.models import Organization, OrganizationStatus
 from lms.organizations.regions import Region
 from lms.organizations.services import OrganizationDetails, propose_organization
-from lms.security import hash_password, password_needs_rehash, spend_password_check_time, verify_password
+from lms.security import (
+    hash_password,
+    password_needs_rehash,
+    spend_password_check_time,
+    verify_password,
+)
 
 MIN_PASSWORD_LENGTH = 10
 # Arabic letters (with the supplement and extended blocks), spaces, apostrophes, hyphens, dots.

@@ -1,6 +1,14 @@
 """Administration: users, roles, account status, bulk import and the audit log."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -8,8 +16,14 @@ from lms.accounts import services
 from lms.accounts.importing import COLUMNS, ImportFailed, import_users
 from lms.accounts.models import Gender, Role, User
 from lms.accounts.permissions import permission_required
-from lms.admin.forms import AuditFilterForm, ImportForm, RoleForm, UserFilterForm, UserOrganizationForm
 from lms.accounts.queries import UserFilters, users_query
+from lms.admin.forms import (
+    AuditFilterForm,
+    ImportForm,
+    RoleForm,
+    UserFilterForm,
+    UserOrganizationForm,
+)
 from lms.admin.queries import audit_query
 from lms.errors import DomainError
 from lms.extensions import db

@@ -8,7 +8,12 @@ from flask_babel import gettext as _
 from lms.audit import record_event
 from lms.errors import DomainError, flush_or_conflict
 from lms.extensions import db
-from lms.organizations.models import Organization, OrganizationStatus, OrganizationType, name_key
+from lms.organizations.models import (
+    Organization,
+    OrganizationStatus,
+    OrganizationType,
+    name_key,
+)
 from lms.organizations.regions import Region
 
 

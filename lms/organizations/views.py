@@ -1,6 +1,14 @@
 """Organization members for managers; organization management for administrators."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -10,9 +18,13 @@ from lms.errors import DomainError
 from lms.extensions import db
 from lms.forms import ConfirmForm, apply_domain_error, form_status
 from lms.organizations import services
-from lms.organizations.models import Organization, OrganizationType
 from lms.organizations.forms import MergeForm, OrganizationForm
-from lms.organizations.queries import members_query, merge_targets, organizations_with_counts
+from lms.organizations.models import Organization, OrganizationType
+from lms.organizations.queries import (
+    members_query,
+    merge_targets,
+    organizations_with_counts,
+)
 from lms.organizations.regions import Region
 
 bp = Blueprint("organizations", __name__)
