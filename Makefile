@@ -26,6 +26,7 @@ translations: $(VENV)/.runtime
 run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) lms import-courses
+	$(FLASK) lms import-banks
 	$(FLASK) lms create-demo-admin
 	$(FLASK) run --host 127.0.0.1 --port 5000
 

@@ -27,19 +27,11 @@ from courses.models import (
 )
 from lms.extensions import db
 from lms.markdown import render_markdown
+from lms.yamldoc import ContentError, load_yaml, read_text, require
 
 LANGUAGES = ("fr", "ar", "en")
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 CONTENT_ROOT = Path(__file__).resolve().parent / "content"
-
-
-class ContentError(Exception):
-    """A course folder cannot be imported; ``str()`` gives file, line and reason."""
-
-    def __init__(self, path: Path, line: int | None, reason: str):
-        self.path, self.line, self.reason = path, line, reason
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {reason}")
 
 
 @dataclass
@@ -71,98 +63,42 @@ class CourseSpec:
     modules: list[ModuleSpec]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader whose mappings remember the line of each key."""
-
-
-class _Mapping(dict):
-    lines: dict
-
-
-def _construct_mapping(loader, node):
-    loader.flatten_mapping(node)
-    mapping = _Mapping()
-    mapping.lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, (str, int, float, bool)) or key in mapping:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate or invalid key {key!r}", key_node.start_mark)
-        mapping[key] = loader.construct_object(value_node, deep=True)
-        mapping.lines[key] = key_node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _load_yaml(path: Path, text: str, first_line: int = 1):
-    # Padding with blank lines makes every line the loader records (errors and keys) a line of the file.
-    try:
-        return yaml.load("\n" * (first_line - 1) + text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else None
-        raise ContentError(path, line, f"invalid YAML: {error.problem or error.context}") from None
-    except yaml.YAMLError as error:
-        raise ContentError(path, None, f"invalid YAML: {error}") from None
-
-
-def _line(mapping, key):
-    return getattr(mapping, "lines", {}).get(key)
-
-
-def _require(condition, path, mapping, key, reason):
-    if not condition:
-        raise ContentError(path, _line(mapping, key), reason)
-
-
 def _translated(path, mapping, key, languages, kind=str) -> dict:
     value = mapping.get(key)
-    _require(isinstance(value, dict), path, mapping, key, f"'{key}' must map each language to a text")
+    require(isinstance(value, dict), path, mapping, key, f"'{key}' must map each language to a text")
     result = {}
     for language in languages:
         text = value.get(language)
         valid = isinstance(text, kind) and (bool(text.strip()) if kind is str else bool(text))
-        _require(valid, path, value, language, f"'{key}' has no {language} text")
+        require(valid, path, value, language, f"'{key}' has no {language} text")
         if kind is list:
-            _require(all(isinstance(item, str) and item.strip() for item in text), path, value, language,
+            require(all(isinstance(item, str) and item.strip() for item in text), path, value, language,
                      f"every item of '{key}.{language}' must be a text")
         result[language] = text
     return result
 
 
-def _read_text(path: Path) -> str:
-    """The file as text with "\\n" line ends (as ``read_text`` gives it), or a ContentError naming the line."""
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ContentError(path, data[:error.start].count(b"\n") + 1, "the file is not UTF-8") from None
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-
-
 def _read_lesson(path: Path, key: str, language: str) -> dict:
     if not path.exists():
         raise ContentError(path, None, f"missing: lesson '{key}' has no {language} file")
-    text = _read_text(path)
+    text = read_text(path)
     if not text.startswith("---\n"):
         raise ContentError(path, 1, "the file must start with front matter between two '---' lines")
     end = text.find("\n---\n", 4)
     if end == -1:
         raise ContentError(path, 1, "the front matter is not closed by a '---' line")
-    meta = _load_yaml(path, text[4:end], first_line=2)
-    _require(isinstance(meta, dict), path, {}, None, "the front matter must be a mapping")
+    meta = load_yaml(path, text[4:end], first_line=2)
+    require(isinstance(meta, dict), path, {}, None, "the front matter must be a mapping")
     title = meta.get("title")
-    _require(isinstance(title, str) and title.strip() and len(title) <= 300, path, meta, "title",
+    require(isinstance(title, str) and title.strip() and len(title) <= 300, path, meta, "title",
              "'title' must be a text of at most 300 characters")
     duration = meta.get("duration", 15)
-    _require(isinstance(duration, int) and not isinstance(duration, bool) and 1 <= duration <= 600,
+    require(isinstance(duration, int) and not isinstance(duration, bool) and 1 <= duration <= 600,
              path, meta, "duration", "'duration' must be a whole number of minutes between 1 and 600")
     required = meta.get("required", True)
-    _require(isinstance(required, bool), path, meta, "required", "'required' must be true or false")
+    require(isinstance(required, bool), path, meta, "required", "'required' must be true or false")
     body = text[end + 5:]
-    _require(body.strip(), path, meta, "title", "the lesson has no body")
+    require(body.strip(), path, meta, "title", "the lesson has no body")
     return {"title": title.strip(), "markdown": body.strip() + "\n", "duration": duration, "required": required}
 
 
@@ -172,56 +108,56 @@ def read_course_folder(folder: Path) -> CourseSpec:
     path = folder / "course.yaml"
     if not path.exists():
         raise ContentError(path, None, "missing course.yaml")
-    data = _load_yaml(path, _read_text(path))
-    _require(isinstance(data, dict), path, {}, None, "course.yaml must be a mapping")
+    data = load_yaml(path, read_text(path))
+    require(isinstance(data, dict), path, {}, None, "course.yaml must be a mapping")
 
     slug = data.get("slug")
-    _require(isinstance(slug, str) and KEY.match(slug), path, data, "slug",
+    require(isinstance(slug, str) and KEY.match(slug), path, data, "slug",
              "'slug' must use lowercase letters, digits and hyphens")
-    _require(slug == folder.name, path, data, "slug", f"'slug' must match the folder name '{folder.name}'")
+    require(slug == folder.name, path, data, "slug", f"'slug' must match the folder name '{folder.name}'")
     version = data.get("version")
-    _require(isinstance(version, int) and not isinstance(version, bool) and version >= 1, path, data, "version",
+    require(isinstance(version, int) and not isinstance(version, bool) and version >= 1, path, data, "version",
              "'version' must be a whole number from 1")
     topics = {topic.value for topic in Topic}
-    _require(data.get("topic") in topics, path, data, "topic", f"'topic' must be one of: {', '.join(sorted(topics))}")
+    require(data.get("topic") in topics, path, data, "topic", f"'topic' must be one of: {', '.join(sorted(topics))}")
     audiences = {audience.value for audience in Audience}
     audience = data.get("audience") or []
-    _require(isinstance(audience, list) and audience and set(audience) <= audiences, path, data, "audience",
+    require(isinstance(audience, list) and audience and set(audience) <= audiences, path, data, "audience",
              f"'audience' must list codes among: {', '.join(sorted(audiences))}")
     hours = data.get("estimated_hours")
-    _require(isinstance(hours, (int, float)) and not isinstance(hours, bool) and 0 < hours <= 500, path, data,
+    require(isinstance(hours, (int, float)) and not isinstance(hours, bool) and 0 < hours <= 500, path, data,
              "estimated_hours", "'estimated_hours' must be a number of hours above 0")
     languages = data.get("languages")
-    _require(isinstance(languages, list) and languages and set(languages) <= set(LANGUAGES)
+    require(isinstance(languages, list) and languages and set(languages) <= set(LANGUAGES)
              and len(set(languages)) == len(languages), path, data, "languages",
              "'languages' must list some of: fr, ar, en")
 
     titles = _translated(path, data, "title", languages)
     for language, title in titles.items():
-        _require(len(title) <= 300, path, data["title"], language, "a title has at most 300 characters")
+        require(len(title) <= 300, path, data["title"], language, "a title has at most 300 characters")
     summaries = _translated(path, data, "summary", languages)
     outcomes = _translated(path, data, "outcomes", languages, kind=list)
     modules_data = data.get("modules")
-    _require(isinstance(modules_data, list) and modules_data, path, data, "modules", "'modules' must be a list")
+    require(isinstance(modules_data, list) and modules_data, path, data, "modules", "'modules' must be a list")
 
     modules, module_keys, lesson_keys = [], set(), set()
     for module_data in modules_data:
-        _require(isinstance(module_data, dict), path, data, "modules", "each module must be a mapping")
+        require(isinstance(module_data, dict), path, data, "modules", "each module must be a mapping")
         key = module_data.get("key")
-        _require(isinstance(key, str) and KEY.match(key), path, module_data, "key",
+        require(isinstance(key, str) and KEY.match(key), path, module_data, "key",
                  "a module 'key' must use lowercase letters, digits and hyphens")
-        _require(key not in module_keys, path, module_data, "key", f"module '{key}' appears twice")
+        require(key not in module_keys, path, module_data, "key", f"module '{key}' appears twice")
         module_keys.add(key)
         module = ModuleSpec(key=key, titles=_translated(path, module_data, "title", languages))
         for language, title in module.titles.items():
-            _require(len(title) <= 300, path, module_data["title"], language, "a title has at most 300 characters")
+            require(len(title) <= 300, path, module_data["title"], language, "a title has at most 300 characters")
         lesson_list = module_data.get("lessons")
-        _require(isinstance(lesson_list, list) and lesson_list, path, module_data, "lessons",
+        require(isinstance(lesson_list, list) and lesson_list, path, module_data, "lessons",
                  f"module '{key}' must list its lesson keys")
         for lesson_key in lesson_list:
-            _require(isinstance(lesson_key, str) and KEY.match(lesson_key), path, module_data, "lessons",
+            require(isinstance(lesson_key, str) and KEY.match(lesson_key), path, module_data, "lessons",
                      f"lesson key {lesson_key!r} must use lowercase letters, digits and hyphens")
-            _require(lesson_key not in lesson_keys, path, module_data, "lessons",
+            require(lesson_key not in lesson_keys, path, module_data, "lessons",
                      f"lesson '{lesson_key}' appears twice")
             lesson_keys.add(lesson_key)
             texts = {language: _read_lesson(folder / "lessons" / f"{lesson_key}.{language}.md", lesson_key, language)

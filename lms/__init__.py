@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
 
     import courses.cli  # noqa: F401 - adds the course commands to the lms group
+    import quizzes.cli  # noqa: F401 - adds the question bank commands
     from courses.authoring import bp as authoring_bp
     from courses.views import bp as courses_bp
 
