@@ -200,6 +200,10 @@ class Enrollment(db.Model):
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     enrolled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Percent scores of the course's pre- and post-test and their difference, for the reports.
+    pre_test_score: Mapped[float | None] = mapped_column(sa.Float)
+    post_test_score: Mapped[float | None] = mapped_column(sa.Float)
+    knowledge_gain: Mapped[float | None] = mapped_column(sa.Float)
 
 
 class LessonProgress(db.Model):

@@ -58,8 +58,11 @@ def catalogue():
 def course_page(slug):
     view = _visible_course(slug)
     items = queries.outline(view.course.id, _user_id(), current_language())
+    from quizzes.queries import course_quizzes, localized
+
+    quizzes = [(quiz, localized(quiz.titles, current_language())) for quiz in course_quizzes(view.course.id)]
     return render_template(
-        "courses/course.html", view=view, items=items, modules=queries.by_module(items),
+        "courses/course.html", view=view, items=items, modules=queries.by_module(items), quizzes=quizzes,
         enroll_form=EnrollForm(formdata=None),
         needs_key=view.course.enrollment_mode is EnrollmentMode.KEY,
         next_key=next((item.key for item in items if not item.is_done), items[0].key if items else None),

@@ -41,11 +41,15 @@ def create_app(config: dict | None = None) -> Flask:
 
     import courses.cli  # noqa: F401 - adds the course commands to the lms group
     import quizzes.cli  # noqa: F401 - adds the question bank commands
+    import quizzes.completion  # noqa: F401 - registers the graded-quiz completion requirement
     from courses.authoring import bp as authoring_bp
     from courses.views import bp as courses_bp
 
+    from quizzes.views import bp as quizzes_bp
+
     app.register_blueprint(courses_bp)
     app.register_blueprint(authoring_bp)
+    app.register_blueprint(quizzes_bp)
     errors.init_app(app)
     cli.init_app(app)
     return app

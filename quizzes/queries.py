@@ -1,0 +1,27 @@
+"""Read-only queries about quizzes."""
+
+import sqlalchemy as sa
+
+from lms.extensions import db
+from quizzes.models import Quiz, QuizKind
+
+KIND_ORDER = {QuizKind.PRE_TEST: 0, QuizKind.PRACTICE: 1, QuizKind.GRADED: 2, QuizKind.POST_TEST: 3}
+
+
+def course_quizzes(course_id: int) -> list[Quiz]:
+    """The course's current quizzes: pre-test first, post-test last (one query)."""
+    quizzes = db.session.scalars(sa.select(Quiz).where(Quiz.course_id == course_id, sa.not_(Quiz.is_retired)))
+    return sorted(quizzes, key=lambda quiz: (KIND_ORDER[quiz.kind], quiz.key))
+
+
+def quiz_by_key(course_id: int, key: str) -> Quiz | None:
+    return db.session.scalar(sa.select(Quiz).where(Quiz.course_id == course_id, Quiz.key == key,
+                                                   sa.not_(Quiz.is_retired)))
+
+
+def localized(texts: dict, language: str):
+    """The entry of a per-language mapping in ``language``, else French, English, Arabic."""
+    for code in (language, "fr", "en", "ar"):
+        if texts.get(code):
+            return texts[code]
+    return next(iter(texts.values()), None)
