@@ -45,11 +45,13 @@ def create_app(config: dict | None = None) -> Flask:
     from courses.authoring import bp as authoring_bp
     from courses.views import bp as courses_bp
 
+    from quizzes.trainer import bp as quiz_results_bp
     from quizzes.views import bp as quizzes_bp
 
     app.register_blueprint(courses_bp)
     app.register_blueprint(authoring_bp)
     app.register_blueprint(quizzes_bp)
+    app.register_blueprint(quiz_results_bp)
     errors.init_app(app)
     cli.init_app(app)
     return app

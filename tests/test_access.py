@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from courses.editing import store_upload
 from courses.models import Course, Lesson, Module
+from quizzes.models import Quiz, QuizKind
 from lms.accounts import tokens
 from lms.accounts.models import Role, User
 from lms.extensions import db
@@ -65,6 +66,9 @@ GET_PAGES = {
     "quizzes.question": OWNER_ONLY,
     "quizzes.finish": OWNER_ONLY,
     "quizzes.result": OWNER_ONLY,
+    "quiz_results.quizzes": AUTHORS,
+    "quiz_results.quiz_results": AUTHORS,
+    "quiz_results.attempts_csv": AUTHORS,
 }
 
 # Actions that only accept POST, with who may send them (guests are sent to sign in).
@@ -116,6 +120,7 @@ def world(make):
     with make.app.app_context():
         module_id = db.session.scalar(select(Module.id).where(Module.course_id == course.id))
         lesson_id = db.session.scalar(select(Lesson.id).where(Lesson.course_id == course.id))
+        db.session.add(Quiz(course_id=course.id, key="access-quiz", kind=QuizKind.GRADED, titles={"fr": "Quiz"}))
         upload = store_upload(db.session.get(Course, course.id), "handout.pdf", b"%PDF-1.4\n%test\n",
                               db.session.get(User, users["admin"].id))
         db.session.commit()
@@ -149,7 +154,7 @@ def url_values(rule, world, viewer) -> dict:
         elif name == "slug":
             values[name] = world["course"].slug
         elif name == "key":
-            values[name] = "lesson-001"
+            values[name] = "access-quiz" if rule.endpoint.startswith("quiz") else "lesson-001"
         elif name == "action":
             values[name] = "deactivate"
         elif name == "token" and rule.endpoint == "accounts.reset_password":

@@ -1,0 +1,87 @@
+"""Trainer-side reading of quiz results: every attempt, item analysis, CSV export."""
+
+import csv
+import io
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from lms.accounts.models import User
+from lms.extensions import db
+from quizzes.models import Attempt, AttemptAnswer, AttemptState, Question, Quiz
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    attempt: Attempt
+    full_name: str
+    email: str
+
+
+def quiz_attempts(quiz: Quiz) -> list[AttemptRow]:
+    """Every attempt at the quiz with its learner, by learner then attempt number (one query)."""
+    rows = db.session.execute(
+        sa.select(Attempt, User.full_name, User.email).join(User, User.id == Attempt.user_id)
+        .where(Attempt.quiz_id == quiz.id).order_by(User.full_name, Attempt.number))
+    return [AttemptRow(*row) for row in rows]
+
+
+@dataclass
+class ItemStats:
+    question: Question
+    answered: int = 0
+    correct: int = 0
+    choices: Counter = field(default_factory=Counter)
+
+    @property
+    def share_correct(self) -> float | None:
+        return self.correct / self.answered if self.answered else None
+
+
+def item_analysis(quiz: Quiz) -> list[ItemStats]:
+    """Per question of graded attempts: how many answered, share fully correct, how often each option was chosen."""
+    answers = db.session.execute(
+        sa.select(AttemptAnswer, Question).join(Question, Question.id == AttemptAnswer.question_id)
+        .join(Attempt, Attempt.id == AttemptAnswer.attempt_id)
+        .where(Attempt.quiz_id == quiz.id, Attempt.state == AttemptState.GRADED)
+    )
+    stats: dict[int, ItemStats] = {}
+    for answer, question in answers:
+        item = stats.setdefault(question.id, ItemStats(question))
+        if answer.response is None:
+            continue
+        item.answered += 1
+        if answer.fraction == 1:
+            item.correct += 1
+        if question.type == "single":
+            item.choices[answer.response] += 1
+        elif question.type == "multiple":
+            item.choices.update(answer.response)
+    return sorted(stats.values(), key=lambda item: (item.share_correct is None, item.share_correct or 0))
+
+
+def attempts_csv(quiz: Quiz) -> str:
+    """The attempts as CSV (UTF-8 with BOM for spreadsheets); cells that look like formulas are quoted."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["name", "email", "attempt", "state", "started_at", "submitted_at", "score", "passed"])
+    for row in quiz_attempts(quiz):
+        attempt = row.attempt
+        writer.writerow([_safe(row.full_name), _safe(row.email), attempt.number, attempt.state.value,
+                         attempt.started_at.isoformat(), attempt.submitted_at.isoformat() if attempt.submitted_at else "",
+                         "" if attempt.score is None else attempt.score,
+                         "" if attempt.passed is None else ("yes" if attempt.passed else "no")])
+    return "\ufeff" + buffer.getvalue()
+
+
+def _safe(text: str) -> str:
+    """Keep spreadsheets from running a cell as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def grouped_by_learner(rows: list[AttemptRow]) -> dict[int, list[AttemptRow]]:
+    grouped: dict[int, list[AttemptRow]] = defaultdict(list)
+    for row in rows:
+        grouped[row.attempt.user_id].append(row)
+    return grouped

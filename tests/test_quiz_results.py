@@ -1,0 +1,79 @@
+"""Trainers read quiz results: every attempt, item analysis, CSV export, extra attempts for one learner."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from courses.content_files import CONTENT_ROOT, import_courses
+from courses.models import Course
+from lms.accounts.models import Role
+from lms.extensions import db
+from quizzes.banks import BANKS_ROOT, import_banks
+from quizzes.models import Attempt, Quiz, QuizOverride
+from support import count, scalar
+
+
+@pytest.fixture
+def shipped(app):
+    with app.app_context():
+        import_courses(CONTENT_ROOT / "ethical-recruitment")
+        import_banks(BANKS_ROOT / "ethical-recruitment.yaml")
+        db.session.commit()
+
+
+def take_final_quiz(client, slug="ethical-recruitment"):
+    client.post_form(f"/courses/{slug}/enroll")
+    started = client.post_form(f"/courses/{slug}/quizzes/final-quiz/start")
+    attempt_id = int(re.search(r"/attempts/(\d+)/", started.location).group(1))
+    client.post_form(f"/attempts/{attempt_id}/submit")
+    return attempt_id
+
+
+def test_trainer_sees_attempts_item_analysis_and_csv(app, shipped, make, login_as, client):
+    learner = make.user(email="=cmd@example.org", full_name="=HYPERLINK(1)")
+    learner_client = app.test_client()
+    login_as(learner, target=learner_client)
+    take_final_quiz(learner_client)
+    login_as(make.user(role=Role.TRAINER))
+
+    page = client.get("/author/courses/ethical-recruitment/quizzes/final-quiz")
+    assert page.status_code == 200
+    assert "=cmd@example.org" in page.get_data(as_text=True)
+    export = client.get("/author/courses/ethical-recruitment/quizzes/final-quiz/attempts.csv")
+    assert export.mimetype == "text/csv"
+    text = export.get_data(as_text=True)
+    assert "'=HYPERLINK(1)" in text and "'=cmd@example.org" in text
+    assert client.get("/author/courses/ethical-recruitment/quizzes").status_code == 200
+
+
+def test_an_extra_attempt_lets_one_learner_try_again(app, shipped, make, login_as, client):
+    learner = make.user(email="learner@example.org")
+    learner_client = app.test_client()
+    login_as(learner, target=learner_client)
+    with app.app_context():
+        quiz = db.session.scalar(select(Quiz).join(Course).where(Course.slug == "ethical-recruitment",
+                                                                 Quiz.key == "final-quiz"))
+        quiz.attempts_allowed = 1
+        db.session.commit()
+    take_final_quiz(learner_client)
+    learner_client.post_form("/courses/ethical-recruitment/quizzes/final-quiz/start")
+    assert count(app, Attempt) == 1
+
+    login_as(make.user(role=Role.TRAINER))
+    response = client.post_form("/author/courses/ethical-recruitment/quizzes/final-quiz",
+                                {"email": "learner@example.org", "extra_attempts": "1", "extra_minutes": "10"})
+    assert response.status_code == 302
+    assert scalar(app, select(QuizOverride.extra_attempts)) == 1
+    learner_client.post_form("/courses/ethical-recruitment/quizzes/final-quiz/start")
+    assert count(app, Attempt) == 2
+
+
+def test_granting_nothing_or_to_an_unknown_address_is_refused(app, shipped, make, login_as, client):
+    login_as(make.user(role=Role.TRAINER))
+    url = "/author/courses/ethical-recruitment/quizzes/final-quiz"
+    assert client.post_form(url, {"email": "nobody@example.org", "extra_attempts": "1"}).status_code == 422
+    make.user(email="learner@example.org")
+    assert client.post_form(url, {"email": "learner@example.org", "extra_attempts": "0",
+                                  "extra_minutes": "0"}).status_code == 422
+    assert count(app, QuizOverride) == 0
