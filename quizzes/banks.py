@@ -74,7 +74,9 @@ def question_from_yaml(path: Path, data: dict) -> dict:
         config["answer"] = data.get("answer")
     elif qtype == "short_answer":
         answers = data.get("answers")
-        require(isinstance(answers, dict), path, data, "answers", "'answers' must list accepted answers per language")
+        # A bare string is not a list: it would accept each of its letters as an answer.
+        require(isinstance(answers, dict) and all(isinstance(answers.get(lang) or [], list) for lang in LANGUAGES),
+                path, data, "answers", "'answers' must list accepted answers per language")
         config["answers"] = {lang: [str(a) for a in answers.get(lang) or []] for lang in LANGUAGES}
         config["ignore_accents"] = bool(data.get("ignore_accents", True))
     elif qtype == "numerical":
@@ -201,6 +203,9 @@ def import_bank(bank: dict) -> Course:
         quiz.fixed_questions.extend(QuizQuestion(question_id=questions[k].id, position=i)
                                     for i, k in enumerate(values["questions"]))
         db.session.add(quiz)
+    for key, quiz in quizzes.items():
+        if key not in bank["quizzes"]:
+            quiz.is_retired = True
     db.session.flush()
     return course
 

@@ -225,8 +225,8 @@ class Matching(QuestionType):
 
     def validate(self, config, texts):
         count = config.get("pairs")
-        if not isinstance(count, int) or count < 2:
-            return ["needs at least two pairs"]
+        if not isinstance(count, int) or count < 3:
+            return ["needs at least three pairs"]
         errors = []
         for language, text in texts.items():
             if len(text.get("prompts") or []) != count or len(text.get("matches") or []) != count:
@@ -237,15 +237,18 @@ class Matching(QuestionType):
         return [str(index) for index in range(config["pairs"])]
 
     def parse(self, form, field, question, layout):
-        count = question.config["pairs"]
+        # Each select sends the place of the chosen match in the frozen order, not the match's index:
+        # the index of prompt i's right match is i, so sending it would put the answer in the page.
+        order = layout["order"]
+        places = [str(place) for place in range(len(order))]
         response = {}
-        for index in range(count):
+        for index in range(question.config["pairs"]):
             value = form.get(f"{field}-{index}")
             if value in (None, ""):
                 continue
-            if value not in self.option_ids(question.config):
+            if value not in places:
                 raise InvalidResponse("unknown match")
-            response[str(index)] = value
+            response[str(index)] = order[int(value)]
         return response or None
 
     def grade(self, config, texts, response):

@@ -57,7 +57,8 @@ def start(slug, key):
     try:
         attempt = service.start_attempt(quiz, current_user.id, current_language())
     except DomainError as error:
-        db.session.rollback()
+        # start_attempt writes nothing before refusing, except closing an expired attempt: keep that closed.
+        db.session.commit()
         flash(error.message, "error")
         return redirect(url_for("quizzes.quiz_page", slug=slug, key=key))
     db.session.commit()
