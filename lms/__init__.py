@@ -44,7 +44,6 @@ def create_app(config: dict | None = None) -> Flask:
     import quizzes.completion  # noqa: F401 - registers the graded-quiz completion requirement
     from courses.authoring import bp as authoring_bp
     from courses.views import bp as courses_bp
-
     from quizzes.trainer import bp as quiz_results_bp
     from quizzes.views import bp as quizzes_bp
 
