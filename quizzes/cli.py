@@ -3,11 +3,18 @@
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
+from courses.models import Course
 from lms.cli import lms_cli
 from lms.extensions import db
-from lms.yamldoc import ContentError
-from quizzes.banks import import_banks
+from lms.yamldoc import ContentError, read_text
+from quizzes.aiken import parse_aiken
+from quizzes.banks import LANGUAGES, import_banks
+from quizzes.gift import export_gift, parse_gift
+from quizzes.importing import import_questions
+from quizzes.models import Question, QuestionCategory
 
 
 @lms_cli.command("import-banks")
@@ -25,3 +32,54 @@ def import_banks_command(path: Path | None) -> None:
     db.session.commit()
     for course in courses:
         click.echo(f"Imported the question bank of {course.slug}.")
+
+
+@lms_cli.command("import-questions")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--course", "slug", required=True, help="Slug of the course that receives the questions.")
+@click.option("--category", help="Put every question in this category (created if needed).")
+@click.option("--lang", "language", type=click.Choice(LANGUAGES), default="fr", show_default=True,
+              help="Language of the file's texts.")
+@click.option("--format", "file_format", type=click.Choice(["gift", "aiken"]),
+              help="File format; guessed from the extension (.gift, .txt) when not given.")
+def import_questions_command(file: Path, slug: str, category: str | None, language: str,
+                             file_format: str | None) -> None:
+    """Add the questions of a Moodle GIFT or Aiken FILE to a course's question bank.
+
+    The whole file is checked first: on any error nothing is written.
+    """
+    file_format = file_format or {".gift": "gift", ".txt": "aiken"}.get(file.suffix.lower())
+    if file_format is None:
+        raise click.ClickException(f"{file}: cannot tell the format from the extension; give --format gift or aiken.")
+    course = db.session.scalar(sa.select(Course).where(Course.slug == slug))
+    if course is None:
+        raise click.ClickException(f"No course with the slug {slug!r}; nothing was imported.")
+    try:
+        parse = parse_gift if file_format == "gift" else parse_aiken
+        parsed = parse(read_text(file), language, path=file)
+        if not parsed:
+            raise ContentError(file, None, "no questions found")
+        count = import_questions(course, parsed, category, language)
+    except ContentError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error}; nothing was imported.")
+    db.session.commit()
+    click.echo(f"Imported {count} question{'s' if count != 1 else ''}.")
+
+
+@lms_cli.command("export-gift")
+@click.argument("slug")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--lang", "language", type=click.Choice(LANGUAGES), default="fr", show_default=True,
+              help="Language of the exported texts.")
+def export_gift_command(slug: str, file: Path, language: str) -> None:
+    """Write the current questions of course SLUG to FILE in Moodle's GIFT format."""
+    course = db.session.scalar(sa.select(Course).where(Course.slug == slug))
+    if course is None:
+        raise click.ClickException(f"No course with the slug {slug!r}.")
+    questions = list(db.session.scalars(
+        sa.select(Question).join(QuestionCategory, Question.category_id == QuestionCategory.id)
+        .where(Question.course_id == course.id, sa.not_(Question.is_retired))
+        .options(selectinload(Question.category)).order_by(QuestionCategory.key, Question.id)))
+    file.write_text(export_gift(questions, language), encoding="utf-8")
+    click.echo(f"Exported {len(questions)} question{'s' if len(questions) != 1 else ''} to {file}.")
