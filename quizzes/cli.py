@@ -10,10 +10,9 @@ from courses.models import Course
 from lms.cli import lms_cli
 from lms.extensions import db
 from lms.yamldoc import ContentError, read_text
-from quizzes.aiken import parse_aiken
 from quizzes.banks import LANGUAGES, import_banks
-from quizzes.gift import export_gift, parse_gift
-from quizzes.importing import import_questions
+from quizzes.gift import export_gift
+from quizzes.importing import import_questions, parse_question_file
 from quizzes.models import Question, QuestionCategory
 
 
@@ -48,17 +47,13 @@ def import_questions_command(file: Path, slug: str, category: str | None, langua
 
     The whole file is checked first: on any error nothing is written.
     """
-    file_format = file_format or {".gift": "gift", ".txt": "aiken"}.get(file.suffix.lower())
-    if file_format is None:
+    if file_format is None and file.suffix.lower() not in (".gift", ".txt"):
         raise click.ClickException(f"{file}: cannot tell the format from the extension; give --format gift or aiken.")
     course = db.session.scalar(sa.select(Course).where(Course.slug == slug))
     if course is None:
         raise click.ClickException(f"No course with the slug {slug!r}; nothing was imported.")
     try:
-        parse = parse_gift if file_format == "gift" else parse_aiken
-        parsed = parse(read_text(file), language, path=file)
-        if not parsed:
-            raise ContentError(file, None, "no questions found")
+        parsed = parse_question_file(read_text(file), str(file), language, file_format)
         count = import_questions(course, parsed, category, language)
     except ContentError as error:
         db.session.rollback()

@@ -1,9 +1,13 @@
 """Add questions read from a GIFT or Aiken file to a course's question bank."""
 
+from pathlib import Path
+
 import sqlalchemy as sa
 
 from lms.extensions import db
-from quizzes.gift import ParsedQuestion, slugify, unique_key
+from lms.yamldoc import ContentError
+from quizzes.aiken import parse_aiken
+from quizzes.gift import ParsedQuestion, parse_gift, slugify, unique_key
 from quizzes.models import Question, QuestionCategory
 
 DEFAULT_CATEGORY = "imported"
@@ -45,3 +49,15 @@ def import_questions(course, parsed: list[ParsedQuestion], category_override: st
                                 config=item.config, texts=item.texts, is_retired=False))
     db.session.flush()
     return len(parsed)
+
+
+def parse_question_file(text: str, filename: str, language: str, file_format: str | None = None):
+    """Parse a Moodle GIFT or Aiken file (format from ``file_format`` or the extension); ContentError if bad."""
+    file_format = file_format or {".gift": "gift", ".txt": "aiken"}.get(Path(filename).suffix.lower())
+    if file_format not in ("gift", "aiken"):
+        raise ContentError(Path(filename), None, "cannot tell the format from the extension; choose GIFT or Aiken")
+    parse = parse_gift if file_format == "gift" else parse_aiken
+    parsed = parse(text, language, path=filename)
+    if not parsed:
+        raise ContentError(Path(filename), None, "no questions found")
+    return parsed

@@ -1,19 +1,40 @@
 """Quiz results for trainers: every attempt, extra attempts or time for one learner, item analysis, CSV."""
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField
-from wtforms.validators import DataRequired, Email, Length, NumberRange
+from flask_wtf.file import FileField, FileRequired
+from wtforms import EmailField, IntegerField, SelectField, StringField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
 from courses.models import Course
 from lms.accounts.permissions import permission_required
 from lms.accounts.services import find_user_by_email
 from lms.extensions import db
-from lms.i18n import current_language
+from lms.forms import form_status, options
+from lms.i18n import LANGUAGE_NAMES, current_language
+from lms.yamldoc import ContentError
 from quizzes import analysis
+from quizzes.importing import import_questions, parse_question_file
 from quizzes.overrides import grant_override
 from quizzes.queries import course_quizzes, localized, quiz_by_key
 
@@ -25,6 +46,22 @@ class OverrideForm(FlaskForm):
     email = EmailField(_l("Learner's email address"), validators=[DataRequired(), Email(), Length(max=254)])
     extra_attempts = IntegerField(_l("Extra attempts"), default=0, validators=[NumberRange(min=0, max=20)])
     extra_minutes = IntegerField(_l("Extra minutes"), default=0, validators=[NumberRange(min=0, max=600)])
+
+
+class QuestionImportForm(FlaskForm):
+    file = FileField(_l("GIFT or Aiken file exported from Moodle"),
+                     validators=[FileRequired(message=_l("Choose a file to import."))])
+    file_format = SelectField(_l("Format"), choices=[], validators=[Optional()])
+    language = SelectField(_l("Language of the questions"), choices=[], validators=[InputRequired()])
+    category = StringField(_l("Category (optional)"), validators=[Optional(), Length(max=80)],
+                           description=_l("Every question goes into this category; otherwise the file's "
+                                          "categories are used."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.file_format.choices = options([("", _l("From the file name (.gift or .txt)")), ("gift", "GIFT"),
+                                            ("aiken", "Aiken")])
+        self.language.choices = options(LANGUAGE_NAMES.items())
 
 
 def _course(slug: str) -> Course:
@@ -76,6 +113,38 @@ def quiz_results(slug, key):
         title=localized(quiz.titles, current_language()), rows=analysis.quiz_attempts(quiz),
         items=analysis.item_analysis(quiz), language=current_language(),
     ), status
+
+
+@bp.route("/courses/<slug>/questions/import", methods=["GET", "POST"])
+@permission_required(AUTHOR)
+def import_questions_page(slug):
+    course = _course(slug)
+    form = QuestionImportForm()
+    if request.method == "GET":
+        form.language.data = current_language()
+    error = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            error = _("The file is not encoded in UTF-8. Save it as UTF-8 and try again.")
+        else:
+            try:
+                parsed = parse_question_file(text, upload.filename or "upload", form.language.data,
+                                             form.file_format.data or None)
+                count = import_questions(course, parsed, form.category.data or None, form.language.data)
+            except ContentError as failure:
+                db.session.rollback()
+                error = _("Nothing was imported. Line %(line)s: %(reason)s", line=failure.line or "-",
+                          reason=failure.reason)
+            else:
+                db.session.commit()
+                flash(ngettext("%(num)s question imported.", "%(num)s questions imported.", count), "success")
+                return redirect(url_for("quiz_results.quizzes", slug=slug))
+    if error:
+        form.form_errors.append(error)
+    return render_template("quizzes/trainer/import.html", course=course, form=form), form_status(form)
 
 
 @bp.route("/courses/<slug>/quizzes/<key>/attempts.csv")

@@ -77,3 +77,41 @@ def test_granting_nothing_or_to_an_unknown_address_is_refused(app, shipped, make
     assert client.post_form(url, {"email": "learner@example.org", "extra_attempts": "0",
                                   "extra_minutes": "0"}).status_code == 422
     assert count(app, QuizOverride) == 0
+
+
+GIFT = """$CATEGORY: $course$/top/Recrutement
+
+::fees::Qui paie les frais de recrutement ? {=L'employeur ~Le travailleur ~L'agence}
+
+::passport::L'employeur peut garder le passeport. {F}
+"""
+
+
+def test_trainer_imports_a_gift_file_through_the_page(app, shipped, make, login_as, client):
+    import io
+
+    from quizzes.models import Question
+
+    login_as(make.user(role=Role.TRAINER))
+    before = count(app, Question)
+    response = client.post_form("/author/courses/ethical-recruitment/questions/import",
+                                {"file": (io.BytesIO(GIFT.encode()), "banque.gift"), "file_format": "",
+                                 "language": "fr", "category": ""}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert count(app, Question) == before + 2
+
+
+def test_a_malformed_gift_file_is_refused_with_its_line_and_nothing_written(app, shipped, make, login_as, client):
+    import io
+
+    from quizzes.models import Question
+
+    login_as(make.user(role=Role.TRAINER))
+    before = count(app, Question)
+    bad = GIFT + "\n::broken::Une question sans fin {=oui ~non\n"
+    response = client.post_form("/author/courses/ethical-recruitment/questions/import",
+                                {"file": (io.BytesIO(bad.encode()), "banque.gift"), "file_format": "gift",
+                                 "language": "fr"}, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert re.search(r"\b7\s?:", response.get_data(as_text=True))
+    assert count(app, Question) == before
