@@ -66,6 +66,14 @@ class QuestionType:
         raise NotImplementedError
 
 
+def _option_at(layout: dict, place: str) -> str:
+    """The option id shown at ``place`` (a string index) in an attempt's frozen order."""
+    order = layout["order"]
+    if place not in [str(index) for index in range(len(order))]:
+        raise InvalidResponse("unknown option")
+    return order[int(place)]
+
+
 def _option_errors(config, texts, exactly_one: bool) -> list[str]:
     options = config.get("options") or []
     ids = [option.get("id") for option in options]
@@ -98,12 +106,11 @@ class SingleChoice(QuestionType):
         return [option["id"] for option in config["options"]]
 
     def parse(self, form, field, question, layout):
+        # The form sends places in the frozen order, not option ids: ids could hint at the answer.
         value = form.get(field)
         if value in (None, ""):
             return None
-        if value not in self.option_ids(question.config):
-            raise InvalidResponse("unknown option")
-        return value
+        return _option_at(layout, value)
 
     def grade(self, config, texts, response):
         correct = next(option["id"] for option in config["options"] if option.get("correct"))
@@ -125,10 +132,9 @@ class MultipleChoice(SingleChoice):
         values = form.getlist(field)
         if not values:
             return None
-        allowed = set(self.option_ids(question.config))
-        if not set(values) <= allowed or len(set(values)) != len(values):
-            raise InvalidResponse("unknown option")
-        return sorted(values)
+        if len(set(values)) != len(values):
+            raise InvalidResponse("option sent twice")
+        return sorted(_option_at(layout, value) for value in values)
 
     def grade(self, config, texts, response):
         chosen = set(response or [])

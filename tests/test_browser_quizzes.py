@@ -36,12 +36,11 @@ def answer_rightly(page, app):
     question_id = int(re.match(r"q(\d+)", field).group(1))
     qtype, config, texts = correct_answer(app, question_id)
     name = f"q{question_id}"
-    if qtype == "single":
-        page.locator(f"#{name}-{next(o['id'] for o in config['options'] if o['correct'])}").check()
-    elif qtype == "multiple":
+    language = page.locator("html").get_attribute("lang")
+    if qtype in ("single", "multiple"):
         for option in config["options"]:
             if option["correct"]:
-                page.locator(f"#{name}-{option['id']}").check()
+                page.get_by_label(texts[language]["options"][option["id"]], exact=True).check()
     elif qtype == "true_false":
         page.locator(f"#{name}-{'true' if config['answer'] else 'false'}").check()
     elif qtype == "short_answer":
@@ -49,7 +48,7 @@ def answer_rightly(page, app):
     elif qtype == "numerical":
         page.locator(f"#{name}").fill(str(config["answer"]).replace(".", ","))
     elif qtype == "matching":
-        matches = texts[page.locator("html").get_attribute("lang")]["matches"]
+        matches = texts[language]["matches"]
         for index in range(config["pairs"]):
             page.locator(f"#{name}-{index}").select_option(label=matches[index])
 

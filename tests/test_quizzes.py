@@ -201,8 +201,9 @@ def answer_form(question: Question, item: dict, right: bool = True) -> dict:
     if question.type in ("single", "multiple"):
         correct = [option["id"] for option in config["options"] if option["correct"]]
         wrong = [option["id"] for option in config["options"] if not option["correct"]]
-        chosen = correct if right else wrong
-        return {field: chosen if question.type == "multiple" else chosen[0]}
+        chosen = [str(item["order"].index(option)) for option in (correct if right else wrong)]
+        # The form sends places in the frozen order, not option ids.
+        return {field: sorted(chosen) if question.type == "multiple" else chosen[0]}
     if question.type == "true_false":
         return {field: "true" if config["answer"] is right else "false"}
     if question.type == "short_answer":
@@ -524,7 +525,8 @@ def test_starting_freezes_the_questions_and_their_option_order(app, learner, cli
             shown = page_html(client, f"/attempts/{attempt_id}/{number}")
             assert f"Stem {question.key} fr" in shown
             if question.type in ("single", "multiple"):
-                assert re.findall(rf'name="q{question.id}" id="[^"]+" value="([^"]+)"', shown) == item["order"]
+                labels = re.findall(rf'<label for="q{question.id}-\d+">([^<]+)</label>', html.unescape(shown))
+                assert labels == [question.texts["fr"]["options"][option] for option in item["order"]]
     assert attempt_row(app, attempt_id).layout == attempt.layout
 
 
@@ -755,7 +757,9 @@ def test_an_option_of_another_question_is_refused_and_changes_nothing(app, learn
     items = pages(app, attempt_id)
     number_of = {question.key: number for number, (_item, question) in enumerate(items, start=1)}
     single, multiple = question_by_key(app, "single-1"), question_by_key(app, "multiple-2")
-    send(client, f"/attempts/{attempt_id}/{number_of['single-1']}", {f"q{single.id}": "b", "action": "next"})
+    order = items[number_of["single-1"] - 1][0]["order"]
+    send(client, f"/attempts/{attempt_id}/{number_of['single-1']}",
+         {f"q{single.id}": str(order.index("b")), "action": "next"})
 
     refused = [
         send(client, f"/attempts/{attempt_id}/{number_of['single-1']}", {f"q{single.id}": "y", "action": "next"}),
