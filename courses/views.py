@@ -58,11 +58,15 @@ def catalogue():
 def course_page(slug):
     view = _visible_course(slug)
     items = queries.outline(view.course.id, _user_id(), current_language())
-    from quizzes.queries import course_quizzes, localized
+    from quizzes.queries import course_quizzes, has_attempted, localized
 
     quizzes = [(quiz, localized(quiz.titles, current_language())) for quiz in course_quizzes(view.course.id)]
+    # The pre-test is offered before the first lesson; it never blocks them.
+    pre_test = next((quiz for quiz, _title in quizzes if quiz.kind.value == "pre_test"), None)
+    offer_pre_test = bool(view.enrollment and pre_test and not has_attempted(pre_test.id, current_user.id))
     return render_template(
         "courses/course.html", view=view, items=items, modules=queries.by_module(items), quizzes=quizzes,
+        pre_test=pre_test if offer_pre_test else None,
         enroll_form=EnrollForm(formdata=None),
         needs_key=view.course.enrollment_mode is EnrollmentMode.KEY,
         next_key=next((item.key for item in items if not item.is_done), items[0].key if items else None),

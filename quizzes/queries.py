@@ -25,3 +25,11 @@ def localized(texts: dict, language: str):
         if texts.get(code):
             return texts[code]
     return next(iter(texts.values()), None)
+
+
+def has_attempted(quiz_id: int, user_id: int) -> bool:
+    """Whether the user has started the quiz at least once."""
+    from quizzes.models import Attempt
+
+    return bool(db.session.scalar(
+        sa.select(sa.exists().where(Attempt.quiz_id == quiz_id, Attempt.user_id == user_id))))

@@ -1,10 +1,14 @@
 """Quiz results for trainers: every attempt, extra attempts or time for one learner, item analysis, CSV."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -16,7 +20,14 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import EmailField, IntegerField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -34,7 +45,9 @@ from lms.forms import form_status, options
 from lms.i18n import LANGUAGE_NAMES, current_language
 from lms.yamldoc import ContentError
 from quizzes import analysis
+from quizzes.editing import QuizSettings, update_quiz_settings
 from quizzes.importing import import_questions, parse_question_file
+from quizzes.models import GradingMethod, ReviewPolicy
 from quizzes.overrides import grant_override
 from quizzes.queries import course_quizzes, localized, quiz_by_key
 
@@ -62,6 +75,45 @@ class QuestionImportForm(FlaskForm):
         self.file_format.choices = options([("", _l("From the file name (.gift or .txt)")), ("gift", "GIFT"),
                                             ("aiken", "Aiken")])
         self.language.choices = options(LANGUAGE_NAMES.items())
+
+
+class QuizSettingsForm(FlaskForm):
+    pass_mark = IntegerField(_l("Pass mark (percent)"), validators=[InputRequired(), NumberRange(min=0, max=100)])
+    attempts_allowed = IntegerField(_l("Attempts allowed (0 for unlimited)"),
+                                    validators=[InputRequired(), NumberRange(min=0, max=50)])
+    grading_method = SelectField(_l("Grade kept"), choices=[], validators=[InputRequired()])
+    time_limit_minutes = IntegerField(_l("Time limit in minutes (optional)"),
+                                      validators=[Optional(), NumberRange(min=1, max=600)])
+    opens_at = DateTimeLocalField(_l("Opens on (optional)"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    closes_at = DateTimeLocalField(_l("Closes on (optional)"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    review_policy = SelectField(_l("Learners see the correct answers"), choices=[], validators=[InputRequired()])
+    shuffle_questions = BooleanField(_l("Shuffle the questions"))
+    shuffle_options = BooleanField(_l("Shuffle the options"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.grading_method.choices = options(GradingMethod.choices())
+        self.review_policy.choices = options(ReviewPolicy.choices())
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and self.opens_at.data and self.closes_at.data and self.closes_at.data <= self.opens_at.data:
+            self.closes_at.errors.append(_l("The closing date must come after the opening date."))
+            valid = False
+        return valid
+
+
+def _local(value: datetime | None) -> datetime | None:
+    """A date typed in the platform's time zone, as an aware datetime."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+
+
+def _typed(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).replace(tzinfo=None)
 
 
 def _course(slug: str) -> Course:
@@ -145,6 +197,36 @@ def import_questions_page(slug):
     if error:
         form.form_errors.append(error)
     return render_template("quizzes/trainer/import.html", course=course, form=form), form_status(form)
+
+
+@bp.route("/courses/<slug>/quizzes/<key>/settings", methods=["GET", "POST"])
+@permission_required(AUTHOR)
+def quiz_settings(slug, key):
+    course = _course(slug)
+    quiz = _quiz(course, key)
+    form = QuizSettingsForm()
+    if request.method == "GET":
+        form.pass_mark.data = int(quiz.pass_mark)
+        form.attempts_allowed.data = quiz.attempts_allowed
+        form.grading_method.data = quiz.grading_method.value
+        form.time_limit_minutes.data = quiz.time_limit_minutes
+        form.opens_at.data, form.closes_at.data = _typed(quiz.opens_at), _typed(quiz.closes_at)
+        form.review_policy.data = quiz.review_policy.value
+        form.shuffle_questions.data, form.shuffle_options.data = quiz.shuffle_questions, quiz.shuffle_options
+    if form.validate_on_submit():
+        update_quiz_settings(quiz, QuizSettings(
+            pass_mark=float(form.pass_mark.data), attempts_allowed=form.attempts_allowed.data,
+            grading_method=GradingMethod(form.grading_method.data),
+            time_limit_minutes=form.time_limit_minutes.data or None,
+            opens_at=_local(form.opens_at.data), closes_at=_local(form.closes_at.data),
+            review_policy=ReviewPolicy(form.review_policy.data),
+            shuffle_questions=form.shuffle_questions.data, shuffle_options=form.shuffle_options.data,
+        ))
+        db.session.commit()
+        flash(_("The quiz settings are saved."), "success")
+        return redirect(url_for("quiz_results.quiz_results", slug=slug, key=key))
+    return render_template("quizzes/trainer/settings.html", course=course, quiz=quiz, form=form,
+                           title=localized(quiz.titles, current_language())), form_status(form)
 
 
 @bp.route("/courses/<slug>/quizzes/<key>/attempts.csv")

@@ -115,3 +115,45 @@ def test_a_malformed_gift_file_is_refused_with_its_line_and_nothing_written(app,
     assert response.status_code == 422
     assert re.search(r"\b7\s?:", response.get_data(as_text=True))
     assert count(app, Question) == before
+
+
+def test_the_course_page_offers_the_pre_test_until_it_is_taken(app, shipped, make, login_as, client):
+    login_as(make.user())
+    client.post_form("/courses/ethical-recruitment/enroll")
+    page = client.get("/courses/ethical-recruitment").get_data(as_text=True)
+    assert "/courses/ethical-recruitment/quizzes/pre-test" in page.split('id="enrolment"')[1].split("</section>")[0]
+    client.post_form("/courses/ethical-recruitment/quizzes/pre-test/start")
+    page = client.get("/courses/ethical-recruitment").get_data(as_text=True)
+    assert "/quizzes/pre-test" not in page.split('id="enrolment"')[1].split("</section>")[0]
+    assert "/lessons/" in page.split('id="enrolment"')[1].split("</section>")[0]
+
+
+SETTINGS = {"pass_mark": "80", "attempts_allowed": "2", "grading_method": "last", "time_limit_minutes": "15",
+            "opens_at": "2026-01-05T09:00", "closes_at": "2026-01-20T18:00", "review_policy": "immediately",
+            "shuffle_questions": "y"}
+
+
+def test_trainer_changes_a_quizs_settings_and_dates(app, shipped, make, login_as, client):
+    from datetime import datetime, timezone
+
+    login_as(make.user(role=Role.TRAINER))
+    url = "/author/courses/ethical-recruitment/quizzes/final-quiz/settings"
+    assert client.get(url).status_code == 200
+    assert client.post_form(url, SETTINGS).status_code == 302
+    with app.app_context():
+        quiz = db.session.scalar(select(Quiz).where(Quiz.key == "final-quiz"))
+        assert (quiz.pass_mark, quiz.attempts_allowed, quiz.time_limit_minutes) == (80, 2, 15)
+        assert quiz.grading_method.value == "last" and quiz.review_policy.value == "immediately"
+        assert quiz.shuffle_questions and not quiz.shuffle_options
+        # Typed in Casablanca time (UTC+1 in January), stored in UTC.
+        assert quiz.opens_at == datetime(2026, 1, 5, 8, 0, tzinfo=timezone.utc)
+    assert 'value="2026-01-05T09:00"' in client.get(url).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("changes", [{"pass_mark": "120"}, {"attempts_allowed": "-1"},
+                                     {"closes_at": "2026-01-01T08:00"}, {"grading_method": "average"}])
+def test_quiz_settings_refuse_bad_values_and_keep_the_old_ones(app, shipped, make, login_as, client, changes):
+    login_as(make.user(role=Role.TRAINER))
+    url = "/author/courses/ethical-recruitment/quizzes/final-quiz/settings"
+    assert client.post_form(url, {**SETTINGS, **changes}).status_code == 422
+    assert scalar(app, select(Quiz.pass_mark).where(Quiz.key == "final-quiz")) == 70
