@@ -4,7 +4,6 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from courses.models import Course
 from lms.cli import lms_cli
@@ -13,7 +12,7 @@ from lms.yamldoc import ContentError, read_text
 from quizzes.banks import LANGUAGES, import_banks
 from quizzes.gift import export_gift
 from quizzes.importing import import_questions, parse_question_file
-from quizzes.models import Question, QuestionCategory
+from quizzes.queries import current_questions
 
 
 @lms_cli.command("import-banks")
@@ -72,9 +71,6 @@ def export_gift_command(slug: str, file: Path, language: str) -> None:
     course = db.session.scalar(sa.select(Course).where(Course.slug == slug))
     if course is None:
         raise click.ClickException(f"No course with the slug {slug!r}.")
-    questions = list(db.session.scalars(
-        sa.select(Question).join(QuestionCategory, Question.category_id == QuestionCategory.id)
-        .where(Question.course_id == course.id, sa.not_(Question.is_retired))
-        .options(selectinload(Question.category)).order_by(QuestionCategory.key, Question.id)))
+    questions = current_questions(course.id)
     file.write_text(export_gift(questions, language), encoding="utf-8")
     click.echo(f"Exported {len(questions)} question{'s' if len(questions) != 1 else ''} to {file}.")

@@ -33,3 +33,15 @@ def has_attempted(quiz_id: int, user_id: int) -> bool:
 
     return bool(db.session.scalar(
         sa.select(sa.exists().where(Attempt.quiz_id == quiz_id, Attempt.user_id == user_id))))
+
+
+def current_questions(course_id: int) -> list:
+    """The course's current questions with their category, by category and id (two queries)."""
+    from sqlalchemy.orm import selectinload
+
+    from quizzes.models import Question, QuestionCategory
+
+    return list(db.session.scalars(
+        sa.select(Question).join(QuestionCategory, Question.category_id == QuestionCategory.id)
+        .where(Question.course_id == course_id, sa.not_(Question.is_retired))
+        .options(selectinload(Question.category)).order_by(QuestionCategory.key, Question.id)))

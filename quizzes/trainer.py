@@ -46,10 +46,11 @@ from lms.i18n import LANGUAGE_NAMES, current_language
 from lms.yamldoc import ContentError
 from quizzes import analysis
 from quizzes.editing import QuizSettings, update_quiz_settings
+from quizzes.gift import export_gift
 from quizzes.importing import import_questions, parse_question_file
 from quizzes.models import GradingMethod, ReviewPolicy
 from quizzes.overrides import grant_override
-from quizzes.queries import course_quizzes, localized, quiz_by_key
+from quizzes.queries import course_quizzes, current_questions, localized, quiz_by_key
 
 bp = Blueprint("quiz_results", __name__, url_prefix="/author", template_folder="templates")
 AUTHOR = "courses.author"
@@ -227,6 +228,17 @@ def quiz_settings(slug, key):
         return redirect(url_for("quiz_results.quiz_results", slug=slug, key=key))
     return render_template("quizzes/trainer/settings.html", course=course, quiz=quiz, form=form,
                            title=localized(quiz.titles, current_language())), form_status(form)
+
+
+@bp.route("/courses/<slug>/questions.gift")
+@permission_required(AUTHOR)
+def export_gift_file(slug):
+    """The course's question bank in Moodle's GIFT format, in the language asked for."""
+    course = _course(slug)
+    language = request.args.get("lang") if request.args.get("lang") in LANGUAGE_NAMES else current_language()
+    text = export_gift(current_questions(course.id), language)
+    return Response(text, mimetype="text/plain",
+                    headers={"Content-Disposition": f'attachment; filename="{slug}-{language}.gift"'})
 
 
 @bp.route("/courses/<slug>/quizzes/<key>/attempts.csv")

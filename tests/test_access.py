@@ -71,6 +71,7 @@ GET_PAGES = {
     "quiz_results.attempts_csv": AUTHORS,
     "quiz_results.import_questions_page": AUTHORS,
     "quiz_results.quiz_settings": AUTHORS,
+    "quiz_results.export_gift_file": AUTHORS,
 }
 
 # Actions that only accept POST, with who may send them (guests are sent to sign in).

@@ -157,3 +157,14 @@ def test_quiz_settings_refuse_bad_values_and_keep_the_old_ones(app, shipped, mak
     url = "/author/courses/ethical-recruitment/quizzes/final-quiz/settings"
     assert client.post_form(url, {**SETTINGS, **changes}).status_code == 422
     assert scalar(app, select(Quiz.pass_mark).where(Quiz.key == "final-quiz")) == 70
+
+
+def test_trainer_downloads_the_bank_as_gift_that_imports_back(app, shipped, make, login_as, client):
+    from quizzes.gift import parse_gift
+    from quizzes.models import Question
+
+    login_as(make.user(role=Role.TRAINER))
+    response = client.get("/author/courses/ethical-recruitment/questions.gift?lang=ar")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    parsed = parse_gift(response.get_data(as_text=True), "ar")
+    assert len(parsed) == count(app, Question, ~Question.is_retired)
