@@ -3,11 +3,18 @@
 Requests never share the test's session: each read opens its own application context.
 """
 
+import os
+
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from lms.accounts.models import User
 from lms.audit import AuditEvent
 from lms.extensions import db
+
+
+# The same source as conftest's ``app`` fixture, readable when tests are collected.
+ON_POSTGRESQL = sa.engine.make_url(os.environ.get("TEST_DATABASE_URL") or "sqlite://").get_backend_name() == "postgresql"
 
 
 def scalar(app, statement):

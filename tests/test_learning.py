@@ -6,7 +6,6 @@ Translated texts are compared with what the catalog gives in the reader's langua
 
 import gzip
 import html
-import os
 import random
 import re
 import threading
@@ -32,11 +31,8 @@ from courses.models import (
 from lms.accounts.models import Role
 from lms.extensions import db
 from conftest import PASSWORD
-from support import count, scalar
+from support import ON_POSTGRESQL, count, scalar
 
-# The same source as conftest's ``app`` fixture; the test checks app.config again.
-DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
-ON_POSTGRESQL = sa.engine.make_url(DATABASE_URL).get_backend_name() == "postgresql"
 
 
 # Helpers -----------------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ real ``flask lms import-banks`` command. The database is always read on fresh se
 """
 
 import html
-import os
 import re
 import threading
 from datetime import timedelta
@@ -35,10 +34,8 @@ from quizzes.models import (
     QuizQuestion,
     ReviewPolicy,
 )
-from support import count, scalar, scalars, write_course
+from support import ON_POSTGRESQL, count, scalar, scalars, write_course
 
-DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
-ON_POSTGRESQL = sa.engine.make_url(DATABASE_URL).get_backend_name() == "postgresql"
 LANGUAGES = ("fr", "ar", "en")
 SLUG = "quiz-course"
 SHIPPED_BANKS = Path(__file__).resolve().parent.parent / "quizzes" / "banks"
