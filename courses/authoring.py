@@ -30,7 +30,7 @@ from lms.accounts.services import find_user_by_email
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.forms import ConfirmForm, apply_domain_error, form_status
-from lms.i18n import LANGUAGE_NAMES, current_language
+from lms.i18n import LANGUAGE_NAMES, current_language, localized
 from lms.markdown import render_markdown
 
 bp = Blueprint("authoring", __name__, url_prefix="/author")
@@ -103,16 +103,15 @@ def course(slug):
         "courses/authoring/course.html", course=course, modules=modules, language=language,
         retired_modules=[module for module in course.modules if module.is_retired],
         module_form=ModuleForm(formdata=None),
-        lesson_form=NewLessonForm(formdata=None, modules=[(m.id, _title(m.translations, language) or m.key)
+        lesson_form=NewLessonForm(formdata=None, modules=[(m.id, _localized_title(m.translations, language) or m.key)
                                                           for m in modules]),
-        confirm_form=ConfirmForm(formdata=None), title=_title(course.translations, language) or course.slug,
+        confirm_form=ConfirmForm(formdata=None), title=_localized_title(course.translations, language) or course.slug,
     )
 
 
-def _title(rows, language: str) -> str | None:
-    """The title in ``language``, else the first one there is."""
-    by_language = {row.language: row.title for row in rows}
-    return next((by_language[code] for code in queries.language_order(language) if code in by_language), None)
+
+def _localized_title(rows, language: str) -> str | None:
+    return localized({row.language: row.title for row in rows}, language)
 
 
 @bp.route("/courses/<slug>/edit", methods=["GET", "POST"])

@@ -26,10 +26,10 @@ from courses.models import (
     codes_field,
 )
 from lms.extensions import db
+from lms.i18n import LANGUAGES
 from lms.markdown import render_markdown
 from lms.yamldoc import ContentError, load_yaml, read_text, require
 
-LANGUAGES = ("fr", "ar", "en")
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 CONTENT_ROOT = Path(__file__).resolve().parent / "content"
 

@@ -22,14 +22,10 @@ from courses.models import (
     ModuleTranslation,
     codes_field,
 )
+from lms.accounts.models import User
+from lms.db import escape_like
 from lms.extensions import db
-
-LANGUAGES = ("fr", "ar", "en")
-
-
-def language_order(preferred: str) -> list[str]:
-    """The reader's language first, then French, English and Arabic."""
-    return [preferred] + [code for code in ("fr", "en", "ar") if code != preferred]
+from lms.i18n import language_order
 
 
 def _translated(model, key_column, owner_column, preferred: str, *columns: str):
@@ -42,9 +38,6 @@ def _translated(model, key_column, owner_column, preferred: str, *columns: str):
                    else_=None)
     return joins, coalesced, used
 
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @dataclass(frozen=True)
@@ -71,7 +64,7 @@ def catalogue(preferred: str, topic=None, audience=None, language: str | None = 
     if language:
         query = query.where(Course.language_codes.like(f"%{codes_field([language])}%"))
     if text.strip():
-        pattern = f"%{_escape_like(text.strip().lower())}%"
+        pattern = f"%{escape_like(text.strip().lower())}%"
         matches = sa.select(CourseTranslation.course_id).where(
             sa.or_(sa.func.lower(CourseTranslation.title).like(pattern, escape="\\"),
                    sa.func.lower(CourseTranslation.summary).like(pattern, escape="\\"))
@@ -236,8 +229,6 @@ class LearnerRow:
 
 def course_learners(course_id: int) -> list[LearnerRow]:
     """Enrolled learners with the number of current lessons each has finished, in one query."""
-    from lms.accounts.models import User
-
     done = (
         sa.select(sa.func.count(LessonProgress.id))
         .join(Lesson, Lesson.id == LessonProgress.lesson_id)

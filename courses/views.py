@@ -22,7 +22,8 @@ from lms.accounts.permissions import can
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.forms import ConfirmForm
-from lms.i18n import current_language, text_direction
+from lms.i18n import current_language, localized, text_direction
+from quizzes.queries import course_quizzes, has_attempted
 
 bp = Blueprint("courses", __name__, template_folder="templates")
 
@@ -58,8 +59,6 @@ def catalogue():
 def course_page(slug):
     view = _visible_course(slug)
     items = queries.outline(view.course.id, _user_id(), current_language())
-    from quizzes.queries import course_quizzes, has_attempted, localized
-
     quizzes = [(quiz, localized(quiz.titles, current_language())) for quiz in course_quizzes(view.course.id)]
     # The pre-test is offered before the first lesson; it never blocks them.
     pre_test = next((quiz for quiz, _title in quizzes if quiz.kind.value == "pre_test"), None)

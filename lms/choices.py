@@ -20,14 +20,6 @@ class LabelledEnum(str, enum.Enum):
     def choices(cls) -> list[tuple[str, str]]:
         return [(member.value, member.label) for member in cls]
 
-    @classmethod
-    def lookup(cls, text: str):
-        """Find a member by code or by its label in the current language, ignoring case."""
-        key = text.strip().casefold()
-        for member in cls:
-            if key in {member.value.casefold(), member.label.casefold()}:
-                return member
-        return None
 
 
 def enum_column(enum_cls, length: int = 32) -> sa.Enum:

@@ -19,6 +19,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def escape_like(text: str) -> str:
+    """Escape LIKE wildcards in user text; use with ``escape="\\"``."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class UTCDateTime(TypeDecorator):
     """A timezone-aware UTC datetime on every database (SQLite drops the offset)."""
 

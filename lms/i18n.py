@@ -10,6 +10,7 @@ from lms.extensions import babel
 
 # Names are shown in their own language, so they are never translated.
 LANGUAGE_NAMES = {"fr": "Français", "ar": "العربية", "en": "English"}
+LANGUAGES = tuple(LANGUAGE_NAMES)
 RTL_LANGUAGES = {"ar"}
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
 
@@ -33,6 +34,19 @@ def current_language() -> str:
 
 def text_direction(language: str | None = None) -> str:
     return "rtl" if (language or current_language()) in RTL_LANGUAGES else "ltr"
+
+
+def language_order(preferred: str) -> list[str]:
+    """The reader's language first, then French, English and Arabic: the fallback for missing texts."""
+    return [preferred] + [code for code in ("fr", "en", "ar") if code != preferred]
+
+
+def localized(texts: dict, language: str):
+    """The entry of a per-language mapping in ``language``, else the first fallback that has one."""
+    for code in language_order(language):
+        if texts.get(code):
+            return texts[code]
+    return next(iter(texts.values()), None)
 
 
 def init_app(app: Flask) -> None:

@@ -2,7 +2,7 @@
 
 import csv
 import io
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -78,10 +78,3 @@ def attempts_csv(quiz: Quiz) -> str:
 def _safe(text: str) -> str:
     """Keep spreadsheets from running a cell as a formula."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def grouped_by_learner(rows: list[AttemptRow]) -> dict[int, list[AttemptRow]]:
-    grouped: dict[int, list[AttemptRow]] = defaultdict(list)
-    for row in rows:
-        grouped[row.attempt.user_id].append(row)
-    return grouped

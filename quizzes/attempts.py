@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from lms.db import utcnow
 from lms.errors import DomainError, flush_or_conflict
 from lms.extensions import db
+from quizzes.completion import record_quiz_result
 from quizzes.models import (
     Attempt,
     AttemptAnswer,
@@ -196,8 +197,6 @@ def close_if_expired(attempt: Attempt, now: datetime) -> bool:
     """Grade an attempt whose time is up with what was saved; return whether it was closed."""
     if attempt.state is AttemptState.IN_PROGRESS and is_expired(attempt, now):
         if grade_attempt(attempt, now=attempt.deadline_at):
-            from quizzes.completion import record_quiz_result
-
             record_quiz_result(db.session.get(Quiz, attempt.quiz_id), attempt.user_id)
         return True
     return False

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from courses.models import Course, Module
 from lms.extensions import db
+from lms.i18n import LANGUAGES
 from lms.markdown import render_markdown
 from lms.yamldoc import ContentError, line_of, load_yaml, read_text, require
 from quizzes.models import (
@@ -26,7 +27,6 @@ from quizzes.models import (
 )
 from quizzes.types import TYPES
 
-LANGUAGES = ("fr", "ar", "en")
 KEY = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 BANKS_ROOT = Path(__file__).resolve().parent / "banks"
 

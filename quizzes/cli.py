@@ -8,8 +8,9 @@ import sqlalchemy as sa
 from courses.models import Course
 from lms.cli import lms_cli
 from lms.extensions import db
+from lms.i18n import LANGUAGES
 from lms.yamldoc import ContentError, read_text
-from quizzes.banks import LANGUAGES, import_banks
+from quizzes.banks import import_banks
 from quizzes.gift import export_gift
 from quizzes.importing import import_questions, parse_question_file
 from quizzes.queries import current_questions

@@ -1,9 +1,10 @@
 """Read-only queries about quizzes."""
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from lms.extensions import db
-from quizzes.models import Quiz, QuizKind
+from quizzes.models import Attempt, Question, QuestionCategory, Quiz, QuizKind
 
 KIND_ORDER = {QuizKind.PRE_TEST: 0, QuizKind.PRACTICE: 1, QuizKind.GRADED: 2, QuizKind.POST_TEST: 3}
 
@@ -19,28 +20,14 @@ def quiz_by_key(course_id: int, key: str) -> Quiz | None:
                                                    sa.not_(Quiz.is_retired)))
 
 
-def localized(texts: dict, language: str):
-    """The entry of a per-language mapping in ``language``, else French, English, Arabic."""
-    for code in (language, "fr", "en", "ar"):
-        if texts.get(code):
-            return texts[code]
-    return next(iter(texts.values()), None)
-
-
 def has_attempted(quiz_id: int, user_id: int) -> bool:
     """Whether the user has started the quiz at least once."""
-    from quizzes.models import Attempt
-
     return bool(db.session.scalar(
         sa.select(sa.exists().where(Attempt.quiz_id == quiz_id, Attempt.user_id == user_id))))
 
 
 def current_questions(course_id: int) -> list:
     """The course's current questions with their category, by category and id (two queries)."""
-    from sqlalchemy.orm import selectinload
-
-    from quizzes.models import Question, QuestionCategory
-
     return list(db.session.scalars(
         sa.select(Question).join(QuestionCategory, Question.category_id == QuestionCategory.id)
         .where(Question.course_id == course_id, sa.not_(Question.is_retired))

@@ -42,7 +42,7 @@ from lms.accounts.permissions import permission_required
 from lms.accounts.services import find_user_by_email
 from lms.extensions import db
 from lms.forms import form_status, options
-from lms.i18n import LANGUAGE_NAMES, current_language
+from lms.i18n import LANGUAGE_NAMES, current_language, localized
 from lms.yamldoc import ContentError
 from quizzes import analysis
 from quizzes.editing import QuizSettings, update_quiz_settings
@@ -50,7 +50,7 @@ from quizzes.gift import export_gift
 from quizzes.importing import import_questions, parse_question_file
 from quizzes.models import GradingMethod, ReviewPolicy
 from quizzes.overrides import grant_override
-from quizzes.queries import course_quizzes, current_questions, localized, quiz_by_key
+from quizzes.queries import course_quizzes, current_questions, quiz_by_key
 
 bp = Blueprint("quiz_results", __name__, url_prefix="/author", template_folder="templates")
 AUTHOR = "courses.author"

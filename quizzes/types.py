@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from flask_babel import lazy_gettext as _l
 
 TYPES: dict[str, "QuestionType"] = {}
-LANGUAGES = ("fr", "ar", "en")
 ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 ALEF_FORMS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي"})
 

@@ -10,11 +10,11 @@ from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.forms import ConfirmForm
-from lms.i18n import current_language
+from lms.i18n import current_language, localized
 from quizzes import attempts as service
 from quizzes.completion import record_quiz_result
 from quizzes.models import Attempt, AttemptState, Question, Quiz
-from quizzes.queries import localized, quiz_by_key
+from quizzes.queries import quiz_by_key
 from quizzes.types import TYPES, InvalidResponse
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")

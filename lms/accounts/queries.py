@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from lms.accounts.models import Gender, Role, User
+from lms.db import escape_like
 from lms.organizations.regions import Region
 
 
@@ -18,20 +19,17 @@ class UserFilters:
     active: bool | None = None
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
 
 def users_query(filters: UserFilters) -> sa.Select:
     """Users matching the filters, by name; the organization is joined in the same query."""
     query = sa.select(User).order_by(User.full_name, User.id)
     if filters.text:
-        pattern = f"%{_escape_like(filters.text.strip().lower())}%"
+        pattern = f"%{escape_like(filters.text.strip().lower())}%"
         query = query.where(
             sa.or_(
                 sa.func.lower(User.full_name).like(pattern, escape="\\"),
                 User.email.like(pattern, escape="\\"),
-                User.full_name_ar.like(f"%{_escape_like(filters.text.strip())}%", escape="\\"),
+                User.full_name_ar.like(f"%{escape_like(filters.text.strip())}%", escape="\\"),
             )
         )
     if filters.role is not None:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from lms.accounts.models import User
 from lms.audit import record_event
 from lms.errors import DomainError, flush_or_conflict
 from lms.extensions import db
@@ -97,8 +98,6 @@ def approve_organization(actor, organization: Organization) -> None:
 
 def merge_organization(actor, source: Organization, target: Organization) -> int:
     """Move every member of ``source`` into ``target`` and delete ``source``; returns members moved."""
-    from lms.accounts.models import User
-
     if source.id == target.id:
         raise DomainError(_("An organization cannot be merged into itself."), field="target")
     moved = db.session.execute(
