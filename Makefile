@@ -3,9 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := MASAR_ENV=development $(BIN)/flask --app wsgi
-CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test install install-dev translations extract-messages browser clean
+.PHONY: run test install install-dev translations extract-messages runtime-packages system-packages clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,25 +22,36 @@ install-dev: $(VENV)/.dev
 translations: $(VENV)/.runtime
 	$(BIN)/pybabel compile -d translations --statistics
 
-run: install translations
+run: install translations runtime-packages
 	$(FLASK) db upgrade
 	$(FLASK) lms import-courses
 	$(FLASK) lms import-banks
 	$(FLASK) lms create-demo-admin
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install-dev translations browser
+test: install-dev translations system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Browser tests drive Debian's Chromium; install it when we are allowed to.
-browser:
-	@if [ ! -x $(CHROMIUM) ]; then \
+# WeasyPrint needs Pango to render certificates; browser tests drive Debian's Chromium and
+# certificate tests read PDFs with Poppler. Install what is missing when we are allowed to.
+RUNTIME_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0
+TEST_PACKAGES := $(RUNTIME_PACKAGES) chromium poppler-utils
+define apt_install
+	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "Chromium is missing: run 'sudo apt-get install chromium' for the browser tests."; \
+	    echo "Missing system packages: run 'sudo apt-get install $$missing'."; \
 	  fi; \
 	fi
+endef
+
+runtime-packages:
+	$(call apt_install,$(RUNTIME_PACKAGES))
+
+system-packages:
+	$(call apt_install,$(TEST_PACKAGES))
 
 # Refresh the template and the catalogs after changing user-visible strings.
 extract-messages: $(VENV)/.runtime

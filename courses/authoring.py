@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from certificates.queries import valid_codes
 from courses import editing, queries, services
 from courses.forms import (
     CourseForm,
@@ -293,5 +294,5 @@ def learners(slug):
             flash(_("%(name)s is enrolled.", name=user.full_name), "success")
             return redirect(url_for("authoring.learners", slug=slug))
     rows = queries.course_learners(course.id)
-    return render_template("courses/authoring/learners.html", course=course, form=form, rows=rows), \
-        form_status(form)
+    return render_template("courses/authoring/learners.html", course=course, form=form, rows=rows,
+                           certificate_codes=valid_codes(course.id)), form_status(form)

@@ -2,6 +2,8 @@
 
 Each requirement is a function ``(user_id, course_id) -> bool`` registered with ``@requirement``.
 Lessons register theirs here; quizzes, attendance and assignments add their own later.
+Functions registered with ``@on_completion`` run once, when a completion is recorded
+(certificates are issued that way).
 """
 
 from collections.abc import Callable
@@ -13,6 +15,7 @@ from lms.db import utcnow
 from lms.extensions import db
 
 REQUIREMENTS: dict[str, Callable[[int, int], bool]] = {}
+COMPLETION_HOOKS: list[Callable[[Enrollment], None]] = []
 
 
 def requirement(name: str):
@@ -23,6 +26,12 @@ def requirement(name: str):
         return check
 
     return register
+
+
+def on_completion(hook: Callable[[Enrollment], None]):
+    """Run ``hook(enrollment)`` in the same transaction whenever a completion is recorded."""
+    COMPLETION_HOOKS.append(hook)
+    return hook
 
 
 @requirement("required_lessons")
@@ -44,5 +53,7 @@ def update_completion(enrollment: Enrollment) -> bool:
         return True
     if all(check(enrollment.user_id, enrollment.course_id) for check in REQUIREMENTS.values()):
         enrollment.completed_at = utcnow()
+        for hook in COMPLETION_HOOKS:
+            hook(enrollment)
         return True
     return False

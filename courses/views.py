@@ -139,8 +139,9 @@ def mark_done(slug, key):
     completed_now = services.mark_lesson_done(view.enrollment, lesson)
     db.session.commit()
     if completed_now:
-        flash(_("Congratulations: you have completed this course."), "success")
-        return redirect(url_for("courses.course_page", slug=slug))
+        flash(_("Congratulations: you have completed this course. Your certificate is in “My certificates”."),
+              "success")
+        return redirect(url_for("certificates.mine"))
     if index + 1 < len(items):
         return redirect(url_for("courses.lesson", slug=slug, key=items[index + 1].key))
     return redirect(url_for("courses.course_page", slug=slug))

@@ -42,6 +42,10 @@ def create_app(config: dict | None = None) -> Flask:
     import courses.cli  # noqa: F401 - adds the course commands to the lms group
     import quizzes.cli  # noqa: F401 - adds the question bank commands
     import quizzes.completion  # noqa: F401 - registers the graded-quiz completion requirement
+    import certificates.cli  # noqa: F401 - adds the credential commands
+    import certificates.issuing  # noqa: F401 - issues a certificate when a completion is recorded
+    from certificates.admin import bp as certificates_admin_bp
+    from certificates.views import bp as certificates_bp
     from courses.authoring import bp as authoring_bp
     from courses.views import bp as courses_bp
     from quizzes.trainer import bp as quiz_results_bp
@@ -51,6 +55,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(authoring_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(quiz_results_bp)
+    app.register_blueprint(certificates_bp)
+    app.register_blueprint(certificates_admin_bp)
     errors.init_app(app)
     cli.init_app(app)
     return app

@@ -26,6 +26,10 @@ ACTIONS = {
     "users_imported": _l("Users imported"),
     "organization_approved": _l("Organization approved"),
     "organization_merged": _l("Organization merged"),
+    "certificate_issued": _l("Certificate issued"),
+    "certificate_revoked": _l("Certificate revoked"),
+    "certificate_reissued": _l("Certificate reissued"),
+    "certificate_settings_changed": _l("Certificate settings changed"),
 }
 
 DETAIL_LABELS = {
@@ -40,6 +44,10 @@ DETAIL_LABELS = {
     "created": _l("Created"),
     "updated": _l("Updated"),
     "file": _l("File"),
+    "code": _l("Certificate code"),
+    "course": _l("Course"),
+    "reason": _l("Reason"),
+    "replaces": _l("Replaces"),
 }
 
 

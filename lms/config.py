@@ -79,6 +79,14 @@ def load_config(instance_path: str, env: str | None = None, overrides: dict | No
         "UPLOAD_MAX_BYTES": int(os.environ.get("UPLOAD_MAX_BYTES", str(4 * 1024 * 1024))),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),
         "AUDIT_EVENTS_PER_PAGE": 50,
+        "CERTIFICATES_PER_PAGE": 50,
+        "CERTIFICATE_ISSUER_NAME": os.environ.get("CERTIFICATE_ISSUER_NAME", "Masar"),
+        # Ed25519 keys that sign credentials: a folder (shared by every instance when there are
+        # several), or one PEM given as CREDENTIAL_SIGNING_KEY.
+        "CREDENTIAL_KEY_FOLDER": os.environ.get("CREDENTIAL_KEY_FOLDER")
+        or str(Path(instance_path) / "credential-keys"),
+        "CREDENTIAL_SIGNING_KEY": os.environ.get("CREDENTIAL_SIGNING_KEY"),
+        "VERIFY_RATE_LIMIT": os.environ.get("VERIFY_RATE_LIMIT", "30 per minute;300 per hour"),
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

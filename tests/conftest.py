@@ -81,6 +81,7 @@ def app(tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": url,
             "RATELIMIT_STORAGE_URI": "memory://",
             "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
+            "CREDENTIAL_KEY_FOLDER": str(tmp_path_factory.mktemp("credential-keys")),
         }
     )
     app.test_client_class = Client

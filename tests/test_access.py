@@ -11,6 +11,7 @@ from flask import url_for
 
 from sqlalchemy import select
 
+from certificates.issuing import issue_certificate
 from courses.editing import store_upload
 from courses.models import Course, Lesson, Module
 from quizzes.models import Quiz, QuizKind
@@ -26,6 +27,7 @@ MANAGERS = frozenset({Role.MANAGER, Role.ADMIN})
 AUTHORS = frozenset({Role.TRAINER, Role.ADMIN})
 OWNER_ONLY = "owner only"  # Guests sign in; anyone else's record is 404 (the matrix uses one nobody owns).
 ADMINS = frozenset({Role.ADMIN})
+OWNER_OR_ADMINS = "owner or administrators"  # As OWNER_ONLY, but administrators open anyone's.
 
 GET_PAGES = {
     "main.index": PUBLIC,
@@ -72,6 +74,17 @@ GET_PAGES = {
     "quiz_results.import_questions_page": AUTHORS,
     "quiz_results.quiz_settings": AUTHORS,
     "quiz_results.export_gift_file": AUTHORS,
+    "certificates.verify_form": PUBLIC,
+    "certificates.verify": PUBLIC,
+    "certificates.did_document": PUBLIC,
+    "certificates.mine": SIGNED_IN,
+    "certificates.pdf": OWNER_OR_ADMINS,
+    "certificates.credential": OWNER_OR_ADMINS,
+    "certificate_admin.index": ADMINS,
+    "certificate_admin.export": ADMINS,
+    "certificate_admin.detail": ADMINS,
+    "certificate_admin.settings": ADMINS,
+    "certificate_admin.issue": AUTHORS,
 }
 
 # Actions that only accept POST, with who may send them (guests are sent to sign in).
@@ -92,6 +105,8 @@ POST_ACTIONS = {
     "authoring.lesson_action": AUTHORS,
     "quizzes.start": frozenset(),
     "quizzes.submit": OWNER_ONLY,
+    "certificate_admin.revoke": ADMINS,
+    "certificate_admin.reissue": ADMINS,
 }
 
 # Where an authorised viewer lands when the page itself redirects.
@@ -120,16 +135,19 @@ def world(make):
              for role in Role}
     invited = make.user(email="invited@example.org", password=None, consent_at=None)
     course = make.course(slug="access-course", lessons=2)
+    holder = make.user(email="holder@example.org")
     with make.app.app_context():
         module_id = db.session.scalar(select(Module.id).where(Module.course_id == course.id))
         lesson_id = db.session.scalar(select(Lesson.id).where(Lesson.course_id == course.id))
         db.session.add(Quiz(course_id=course.id, key="access-quiz", kind=QuizKind.GRADED, titles={"fr": "Quiz"}))
         upload = store_upload(db.session.get(Course, course.id), "handout.pdf", b"%PDF-1.4\n%test\n",
                               db.session.get(User, users["admin"].id))
+        certificate = issue_certificate(db.session.get(User, holder.id), db.session.get(Course, course.id))
         db.session.commit()
         upload = (upload.token, upload.filename)
+        code = certificate.display_code
     return {"organization": organization, "users": users, "invited": invited, "course": course,
-            "module_id": module_id, "lesson_id": lesson_id, "upload": upload}
+            "module_id": module_id, "lesson_id": lesson_id, "upload": upload, "certificate_code": code}
 
 
 def url_values(rule, world, viewer) -> dict:
@@ -146,6 +164,8 @@ def url_values(rule, world, viewer) -> dict:
             values[name] = 999_999
         elif name == "number":
             values[name] = 1
+        elif name == "code":
+            values[name] = world["certificate_code"]
         elif name == "language":
             values[name] = "fr"
         elif name == "token" and rule.endpoint == "courses.upload_file":
@@ -184,6 +204,8 @@ def expected_get(endpoint: str, viewer: str) -> tuple[int, str | None]:
         return (200, None) if viewer == "guest" else (302, "/")
     if access == OWNER_ONLY:
         return (302, "/login") if viewer == "guest" else (404, None)
+    if access == OWNER_OR_ADMINS:
+        return (302, "/login") if viewer == "guest" else ((200, None) if viewer == "admin" else (404, None))
     if viewer == "guest":
         return 302, "/login"
     if Role(viewer) not in access:

@@ -562,11 +562,11 @@ def test_completing_the_last_required_lesson_records_the_date_once_and_congratul
 
     response = mark_done(client, "finish", "lesson-002")
 
-    assert response.status_code == 302 and response.location == "/courses/finish"
+    assert response.status_code == 302 and response.location == "/certificates"
     completed_at = enrollment(app, learner, course).completed_at
     assert completed_at is not None
-    congratulation = say(app, "Congratulations: you have completed this course.")
-    assert congratulation in flashes(read(client, "/courses/finish"), "success")
+    congratulation = say(app, "Congratulations: you have completed this course. Your certificate is in “My certificates”.")
+    assert congratulation in flashes(read(client, "/certificates"), "success")
 
     for key in ("lesson-002", "lesson-001"):
         assert mark_done(client, "finish", key).status_code == 302
@@ -604,7 +604,7 @@ def test_retired_lessons_and_modules_do_not_block_completion(app, make, client, 
     assert player_outline(read(client, lesson_url("trimmed", "lesson-001"))) == {"Leçon 1": False}
     response = mark_done(client, "trimmed", "lesson-001")
 
-    assert response.location == "/courses/trimmed"
+    assert response.location == "/certificates"
     assert enrollment(app, learner, course).completed_at is not None
     assert say(app, "%(done)s of %(total)s required lessons done", done="1", total="1") in card(
         read(client, "/learning"), "trimmed")
@@ -791,7 +791,7 @@ def test_simultaneous_done_posts_record_one_progress_row_and_one_completion(app,
     assert progress_rows(app, learner, course) == 1
     assert enrollments(app, learner, course) == 1
     assert enrollment(app, learner, course).completed_at is not None
-    congratulation = say(app, "Congratulations: you have completed this course.")
+    congratulation = say(app, "Congratulations: you have completed this course. Your certificate is in “My certificates”.")
     assert sum(congratulation in messages for _status, messages in results) == 1
 
 
@@ -823,8 +823,9 @@ def test_a_learner_enrols_reads_every_lesson_and_sees_the_course_completed(page,
         assert page.locator("article.lesson").get_attribute("lang") == "fr"
         page.locator(f'form[action="{done_url("browser-course", f"lesson-{number:03d}")}"] button').click()
 
-    page.wait_for_url("**/courses/browser-course")
-    assert say(app, "Congratulations: you have completed this course.") in page.locator(".flashes").inner_text()
+    page.wait_for_url("**/certificates")
+    assert say(app, "Congratulations: you have completed this course. Your certificate is in “My certificates”.") \
+        in page.locator(".flashes").inner_text()
 
     page.goto("/learning")
     progress = page.locator(f"#progress-{course.id}")

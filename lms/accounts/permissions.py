@@ -15,6 +15,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "organization.view_members": frozenset({Role.MANAGER, Role.ADMIN}),
     "audit.view": frozenset({Role.ADMIN}),
     "courses.author": frozenset({Role.TRAINER, Role.ADMIN}),
+    "certificates.issue": frozenset({Role.TRAINER, Role.ADMIN}),
+    "certificates.manage": frozenset({Role.ADMIN}),
 }
 
 
