@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := MASAR_ENV=development $(BIN)/flask --app wsgi
 
-.PHONY: run test install install-dev translations extract-messages runtime-packages system-packages clean
+.PHONY: run test install install-dev translations extract-messages runtime-packages system-packages bench-certificates clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ runtime-packages:
 
 system-packages:
 	$(call apt_install,$(TEST_PACKAGES))
+
+# Certificate rendering and signing times and sizes (no database needed).
+bench-certificates: install
+	$(BIN)/python bench/certificates.py
 
 # Refresh the template and the catalogs after changing user-visible strings.
 extract-messages: $(VENV)/.runtime
