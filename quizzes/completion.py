@@ -32,12 +32,15 @@ def graded_quizzes_passed(user_id: int, course_id: int) -> bool:
                for quiz, grade in _grades(user_id, course_id, [QuizKind.GRADED]).items())
 
 
-def record_quiz_result(quiz: Quiz, user_id: int) -> None:
-    """After grading: store pre/post-test scores and the gain, and recompute course completion."""
+def record_quiz_result(quiz: Quiz, user_id: int) -> bool:
+    """After grading: store pre/post-test scores and the gain, and recompute course completion.
+
+    Returns whether this result completed the course.
+    """
     enrollment = db.session.scalar(sa.select(Enrollment).where(Enrollment.user_id == user_id,
                                                                Enrollment.course_id == quiz.course_id))
     if enrollment is None:
-        return
+        return False
     if quiz.kind in (QuizKind.PRE_TEST, QuizKind.POST_TEST):
         grades = _grades(user_id, quiz.course_id, [QuizKind.PRE_TEST, QuizKind.POST_TEST])
         for test, grade in grades.items():
@@ -47,5 +50,6 @@ def record_quiz_result(quiz: Quiz, user_id: int) -> None:
                 enrollment.post_test_score = grade
         if enrollment.pre_test_score is not None and enrollment.post_test_score is not None:
             enrollment.knowledge_gain = round(enrollment.post_test_score - enrollment.pre_test_score, 2)
-    if quiz.kind is QuizKind.GRADED:
-        update_completion(enrollment)
+    if quiz.kind is QuizKind.GRADED and enrollment.completed_at is None:
+        return update_completion(enrollment)
+    return False

@@ -127,9 +127,13 @@ def submit(attempt_id):
     attempt, quiz = _own_attempt(attempt_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    completed_now = False
     if service.grade_attempt(attempt):  # a second submission finds it graded and changes nothing
-        record_quiz_result(quiz, attempt.user_id)
+        completed_now = record_quiz_result(quiz, attempt.user_id)
     db.session.commit()
+    if completed_now:
+        flash(_("Congratulations: you have completed this course. Your certificate is in “My certificates”."),
+              "success")
     return redirect(url_for("quizzes.result", attempt_id=attempt.id))
 
 

@@ -16,6 +16,7 @@ import yaml
 from flask_babel import force_locale, gettext
 
 from courses.content_files import import_course, read_course_folder
+from certificates.models import Certificate
 from courses.models import Course, Enrollment, Lesson
 from lms.db import utcnow
 from lms.extensions import db
@@ -1037,9 +1038,19 @@ def test_a_course_with_a_graded_quiz_is_not_completed_by_lessons_alone(app, lear
 
     take(client, app, "final", right={"single-1"})
     assert enrollment_of(app, learner, course).completed_at is None
+    assert count(app, Certificate) == 0
 
-    take(client, app, "final", right=True)
+    response, attempt_id = start(client, "final")
+    answer_all(client, app, attempt_id, True)
+    submit(client, attempt_id)
     assert enrollment_of(app, learner, course).completed_at is not None
+    assert count(app, Certificate, Certificate.user_id == learner.id) == 1
+    congratulation = say(app, "Congratulations: you have completed this course. Your certificate is in “My certificates”.")
+    assert flashes(client) == [congratulation]
+
+    client.get(f"/attempts/{attempt_id}/result")
+    submit(client, attempt_id)  # sent twice: no second congratulation, no second certificate
+    assert congratulation not in flashes(client) and count(app, Certificate) == 1
 
 
 def test_passing_the_graded_quiz_before_the_lessons_completes_the_course_at_the_last_lesson(app, learner, client,
