@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from certificates import keys
 from certificates.codes import normalize
 from certificates.credentials import verify
+from certificates.issuing import issue_missing
 from certificates.models import Certificate
 from lms.cli import lms_cli
 from lms.extensions import db
@@ -54,3 +55,11 @@ def verify_credential_command(file: Path, did_document: Path | None) -> None:
 def rotate_credential_key_command() -> None:
     """Create a new signing key; credentials signed with the old ones still verify."""
     click.echo(f"New signing key {keys.rotate()}; {len(keys.published_keys())} keys published.")
+
+
+@lms_cli.command("issue-missing-certificates")
+def issue_missing_command() -> None:
+    """Issue the certificates of completions recorded before certificates existed."""
+    issued = issue_missing()
+    db.session.commit()
+    click.echo(f"Issued {len(issued)} certificate{'s' if len(issued) != 1 else ''}.")

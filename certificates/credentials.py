@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from certificates import keys
 from certificates.links import public_url, verification_url
 from certificates.models import Certificate
+from certificates.status import status_entry
 
 CONTEXT = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
 CREDENTIAL_TYPES = {"AchievementCredential", "OpenBadgeCredential"}
@@ -63,6 +64,7 @@ def build_credential(certificate: Certificate, email: str, course_slug: str | No
                 "inLanguage": language,
             },
         },
+        "credentialStatus": status_entry(certificate.id),
         "iss": did,
         "nbf": int(certificate.issued_at.timestamp()),
         "jti": credential_id,
@@ -70,9 +72,7 @@ def build_credential(certificate: Certificate, email: str, course_slug: str | No
 
 
 def sign(claims: dict) -> str:
-    key = keys.signing_key()
-    return jwt.encode(claims, key.private_key, algorithm="EdDSA",
-                      headers={"kid": f"{claims['iss']}#{key.kid}", "typ": "JWT"})
+    return keys.sign_claims(claims)
 
 
 @dataclass
@@ -92,11 +92,12 @@ def verify(token: str, public_keys: dict, did: str) -> CredentialCheck:
     if header.get("alg") != "EdDSA":
         return CredentialCheck(False, f"algorithm {header.get('alg')!r} is not EdDSA")
     kid = str(header.get("kid", ""))
-    key = public_keys.get(kid.split("#", 1)[1] if "#" in kid else kid)
+    owner, _, fragment = kid.partition("#")
+    if owner != did:
+        return CredentialCheck(False, f"the key {kid or '(none)'} is not one of {did}'s")
+    key = public_keys.get(fragment)
     if key is None:
-        return CredentialCheck(False, f"signed with a key the issuer does not publish ({kid or 'no kid'})")
-    if "#" in kid and kid.split("#", 1)[0] != did:
-        return CredentialCheck(False, f"the key belongs to {kid.split('#', 1)[0]}, not {did}")
+        return CredentialCheck(False, f"signed with a key the issuer does not publish ({kid})")
     try:
         claims = jwt.decode(token, key, algorithms=["EdDSA"], issuer=did,
                             options={"require": ["iss", "nbf", "jti"], "verify_aud": False})
@@ -112,6 +113,10 @@ def verify(token: str, public_keys: dict, did: str) -> CredentialCheck:
         return CredentialCheck(False, f"invalid credential: {error}")
     if not CREDENTIAL_TYPES & set(claims.get("type") or []):
         return CredentialCheck(False, "not an Open Badges AchievementCredential", claims)
+    subject = claims.get("credentialSubject")
+    achievement = subject.get("achievement") if isinstance(subject, dict) else None
+    if not isinstance(achievement, dict) or not isinstance(achievement.get("name"), str) or not claims.get("validFrom"):
+        return CredentialCheck(False, "the credential lacks its subject, achievement name or validFrom", claims)
     issuer = claims.get("issuer")
     if (issuer.get("id") if isinstance(issuer, dict) else issuer) != claims["iss"] or claims.get("id") != claims["jti"]:
         return CredentialCheck(False, "the credential's issuer or id does not match its JWT claims", claims)

@@ -17,6 +17,7 @@ from certificates.models import Certificate, CertificateDocument, IssuerSettings
 from courses.completion import on_completion
 from courses.models import Course, CourseTranslation, Enrollment
 from lms.accounts.models import User
+from lms.accounts.permissions import can
 from lms.audit import record_event
 from lms.db import utcnow
 from lms.errors import DomainError
@@ -78,11 +79,7 @@ def issue_certificate(user: User, course: Course, *, completed_on: date | None =
         issued_by_id=actor.id if actor is not None else None, issue_reason=reason.strip(),
         replaces_id=replaces.id if replaces is not None else None,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(certificate)
-    except IntegrityError:
-        raise DomainError(_("This learner already holds a valid certificate for this course.")) from None
+    _insert_unique(certificate)
     certificate.credential_jwt = credentials.sign(credentials.build_credential(certificate, user.email, course.slug))
     store_document(certificate, certificate.language)
     details = {"code": certificate.display_code, "course": course.slug}
@@ -93,6 +90,32 @@ def issue_certificate(user: User, course: Course, *, completed_on: date | None =
     record_event("certificate_reissued" if replaces is not None else "certificate_issued",
                  actor=actor, target=user, **details)
     return certificate
+
+
+def _valid_exists(user_id: int, course_id: int) -> bool:
+    return db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(
+        Certificate.user_id == user_id, Certificate.course_id == course_id, Certificate.revoked_at.is_(None))) > 0
+
+
+def _insert_unique(certificate: Certificate) -> None:
+    """Add the certificate, or raise DomainError when the partial unique index refuses it.
+
+    PostgreSQL tries the insert in a savepoint, so a refusal leaves the rest of the transaction
+    intact. SQLite checks first instead: it runs one writer at a time, and a savepoint opened
+    before the transaction's first write would commit when released.
+    """
+    refused = DomainError(_("This learner already holds a valid certificate for this course."))
+    if db.session.get_bind().dialect.name == "sqlite":
+        if _valid_exists(certificate.user_id, certificate.course_id):
+            raise refused
+        db.session.add(certificate)
+        db.session.flush()
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(certificate)
+    except IntegrityError:
+        raise refused from None
 
 
 def store_document(certificate: Certificate, language: str) -> CertificateDocument:
@@ -128,9 +151,22 @@ def issue_on_completion(enrollment: Enrollment) -> None:
 
 
 def manual_issue(user: User, course: Course, reason: str, actor, language: str | None = None) -> Certificate:
-    """A trainer or an administrator issues a certificate outside the completion rules, saying why."""
+    """A trainer or an administrator issues a certificate outside the completion rules, saying why.
+
+    Nobody issues one to themselves, and only an administrator issues one where a certificate was
+    revoked: a trainer cannot undo a revocation.
+    """
     if not reason.strip():
         raise DomainError(_("Say why you issue this certificate."), field="reason")
+    if user.id == actor.id:
+        raise DomainError(_("You cannot issue a certificate to yourself."), field="email")
+    if not user.is_active:
+        raise DomainError(_("This account is deactivated."), field="email")
+    revoked = db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(
+        Certificate.user_id == user.id, Certificate.course_id == course.id, Certificate.revoked_at.is_not(None)))
+    if revoked and not can("certificates.manage", actor):
+        raise DomainError(_("A certificate of this learner for this course was revoked: only an administrator "
+                            "can issue a new one."))
     enrollment = db.session.scalar(sa.select(Enrollment).where(Enrollment.user_id == user.id,
                                                                Enrollment.course_id == course.id))
     completed = enrollment.completed_at if enrollment is not None and enrollment.completed_at else None
@@ -166,3 +202,15 @@ def reissue(certificate: Certificate, reason: str, actor) -> Certificate:
 
 def _holder(certificate: Certificate) -> User | None:
     return db.session.get(User, certificate.user_id) if certificate.user_id else None
+
+
+def issue_missing() -> list[Certificate]:
+    """Certificates for completions recorded before certificates existed (none was ever issued)."""
+    issued = sa.select(Certificate.id).where(Certificate.user_id == Enrollment.user_id,
+                                             Certificate.course_id == Enrollment.course_id)
+    rows = db.session.execute(
+        sa.select(Enrollment, User, Course).join(User, User.id == Enrollment.user_id)
+        .join(Course, Course.id == Enrollment.course_id)
+        .where(Enrollment.completed_at.is_not(None), ~issued.exists()).order_by(Enrollment.id)).all()
+    return [issue_certificate(user, course, completed_on=_local_date(enrollment.completed_at))
+            for enrollment, user, course in rows]

@@ -3,7 +3,8 @@
 Keys live as PEM files in ``CREDENTIAL_KEY_FOLDER`` (the instance folder by default), created on
 first use; ``CREDENTIAL_SIGNING_KEY`` (a PEM) may give the active key from configuration instead.
 Rotating adds a key and makes it the active one: old public keys stay published, so credentials
-signed with them still verify.
+signed with them still verify. A configured key that is replaced leaves its public half behind as
+``<key id>.pub.pem`` in the folder for the same reason.
 """
 
 import base64
@@ -15,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app
@@ -67,7 +69,10 @@ def _write_key(folder: Path, private_key: Ed25519PrivateKey) -> str:
     descriptor = os.open(folder / f"{kid}.pem", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as file:
         file.write(pem)
-    (folder / ACTIVE_FILE).write_text(kid + "\n")
+    # Readers never see a half-written pointer: write aside, then rename over it.
+    pointer = folder / f".{ACTIVE_FILE}.{os.getpid()}"
+    pointer.write_text(kid + "\n")
+    os.replace(pointer, folder / ACTIVE_FILE)
     return kid
 
 
@@ -91,6 +96,13 @@ def _load_private(pem: bytes) -> Ed25519PrivateKey:
     key = serialization.load_pem_private_key(pem, password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError("the credential signing key must be an Ed25519 key")
+    return key
+
+
+def _load_public(pem: bytes) -> Ed25519PublicKey:
+    key = serialization.load_pem_public_key(pem)
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("a published credential key must be an Ed25519 key")
     return key
 
 
@@ -123,11 +135,21 @@ def published_keys() -> dict[str, Ed25519PublicKey]:
     folder = _folder()
     if folder.is_dir():
         for path in sorted(folder.glob("*.pem")):
-            keys[path.stem] = _load_private(path.read_bytes()).public_key()
+            if path.name.endswith(".pub.pem"):  # a retired key kept only to verify what it signed
+                keys[path.name.removesuffix(".pub.pem")] = _load_public(path.read_bytes())
+            else:
+                keys[path.stem] = _load_private(path.read_bytes()).public_key()
     if current_app.config.get("CREDENTIAL_SIGNING_KEY") or not keys:
         active = signing_key()
         keys[active.kid] = active.private_key.public_key()
     return keys
+
+
+def sign_claims(claims: dict) -> str:
+    """A JWT of ``claims`` signed with the active key (EdDSA), its key named as a DID URL."""
+    key = signing_key()
+    return jwt.encode(claims, key.private_key, algorithm="EdDSA",
+                      headers={"kid": f"{claims['iss']}#{key.kid}", "typ": "JWT"})
 
 
 def issuer_did(base_url: str | None = None) -> str:
@@ -152,10 +174,12 @@ def did_document() -> dict:
 
 
 def keys_from_did_document(document: dict) -> dict[str, Ed25519PublicKey]:
-    """The public keys of a DID document, by key id (the fragment of each method id)."""
+    """The document's own assertion keys, by key id (the fragment of each method id)."""
+    did, allowed = document.get("id"), set(document.get("assertionMethod") or [])
     keys = {}
-    for method in document.get("verificationMethod", []):
+    for method in document.get("verificationMethod") or []:
         method_id = method.get("id", "")
-        if "#" in method_id and isinstance(method.get("publicKeyJwk"), dict):
-            keys[method_id.split("#", 1)[1]] = public_key_from_jwk(method["publicKeyJwk"])
+        owner, _, fragment = method_id.partition("#")
+        if owner == did and fragment and method_id in allowed and isinstance(method.get("publicKeyJwk"), dict):
+            keys[fragment] = public_key_from_jwk(method["publicKeyJwk"])
     return keys

@@ -23,6 +23,12 @@ def by_code(code: str | None) -> Certificate | None:
     return db.session.scalar(sa.select(Certificate).where(Certificate.code == code))
 
 
+def replacement_of(certificate_id: int) -> Certificate | None:
+    """The certificate reissued in place of this one, if any."""
+    return db.session.scalar(sa.select(Certificate).where(Certificate.replaces_id == certificate_id)
+                             .order_by(Certificate.id.desc()).limit(1))
+
+
 def my_certificates(user_id: int) -> list[Certificate]:
     return list(db.session.scalars(sa.select(Certificate).where(Certificate.user_id == user_id)
                                    .order_by(Certificate.issued_at.desc(), Certificate.id.desc())))

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from certificates import keys, queries
+from certificates import keys, queries, status
 from certificates.codes import grouped, normalize
 from certificates.forms import VerifyForm
 from certificates.issuing import document_for
@@ -43,15 +43,27 @@ def verify(code):
     if certificate is None:
         return _not_found(form)
     language = current_language()
+    replacement = queries.replacement_of(certificate.id) if certificate.is_revoked else None
     return render_template("certificates/verify.html", form=form, certificate=certificate, not_found=False,
+                           replacement=replacement,
                            holder_name=certificate.holder_name_in(language),
                            course_title=certificate.course_title_in(language),
                            issuer_name=certificate.issuer_name_in(language))
 
 
 @bp.route("/.well-known/did.json")
+@bp.route("/did.json")  # where did:web looks when BASE_URL has a path (did:web:host:path)
 def did_document():
     response = jsonify(keys.did_document())
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response
+
+
+@bp.route("/credentials/status/<int:number>")
+def status_list(number):
+    """The signed revocation list that credentials point to (public, cached a few minutes)."""
+    response = current_app.response_class(status.status_list_credential(number), mimetype="application/vc+jwt")
     response.cache_control.public = True
     response.cache_control.max_age = 300
     return response

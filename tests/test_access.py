@@ -77,6 +77,7 @@ GET_PAGES = {
     "certificates.verify_form": PUBLIC,
     "certificates.verify": PUBLIC,
     "certificates.did_document": PUBLIC,
+    "certificates.status_list": PUBLIC,
     "certificates.mine": SIGNED_IN,
     "certificates.pdf": OWNER_OR_ADMINS,
     "certificates.credential": OWNER_OR_ADMINS,

@@ -1,6 +1,7 @@
 """Open Badges 3.0 credentials: signed VC-JWT, the did:web document, key rotation and offline checks."""
 
 import base64
+import gzip
 import json
 
 import jwt
@@ -8,7 +9,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from certificates import keys
+from certificates import keys, status
 from certificates.credentials import verify
 from certificates.issuing import issue_certificate, revoke
 from certificates.models import Certificate
@@ -123,8 +124,12 @@ def test_tampered_or_foreign_credentials_fail_with_the_reason(app, make, holder,
     assert "altered" in verify(forged, public_keys, DID).reason
     unknown_key = jwt.encode({"iss": DID}, stranger, algorithm="EdDSA", headers={"kid": f"{DID}#someone-else"})
     assert "does not publish" in verify(unknown_key, public_keys, DID).reason
-    assert "not issued by" in verify(token, public_keys, "did:web:elsewhere.example").reason or \
-        "belongs to" in verify(token, public_keys, "did:web:elsewhere.example").reason
+    assert "is not one of did:web:elsewhere.example's" in verify(token, public_keys, "did:web:elsewhere.example").reason
+    bare_kid = jwt.encode(jwt.decode(token, options={"verify_signature": False}), stranger, algorithm="EdDSA",
+                          headers={"kid": jwt.get_unverified_header(token)["kid"].split("#")[1]})
+    assert not verify(bare_kid, public_keys, DID).valid
+    no_subject = tamper(token, lambda claims: claims.pop("credentialSubject"))
+    assert not verify(no_subject, public_keys, DID).valid
     assert "not a JWT" in verify("garbage", public_keys, DID).reason
     hs256 = jwt.encode({"iss": DID}, "secret-key-long-enough-for-hmac-256", algorithm="HS256")
     assert "not EdDSA" in verify(hs256, public_keys, DID).reason
@@ -181,3 +186,54 @@ def test_the_command_checks_a_credential_offline(app, make, holder, admin, runne
         db.session.commit()
     revoked = runner.invoke(args=["lms", "verify-credential", str(path)])
     assert revoked.exit_code == 1 and revoked.output.startswith("REVOKED") and "Issued in error" in revoked.output
+
+
+def test_a_did_document_lends_only_its_own_assertion_keys(client):
+    document = published(client)
+    [method] = document["verificationMethod"]
+    assert len(keys.keys_from_did_document(document)) == 1
+    foreign = {**document, "verificationMethod": [{**method, "id": "did:web:other.example#k"}],
+               "assertionMethod": ["did:web:other.example#k"]}
+    unlisted = {**document, "assertionMethod": []}
+    assert keys.keys_from_did_document(foreign) == {} and keys.keys_from_did_document(unlisted) == {}
+
+
+def test_revocation_reaches_wallets_through_the_signed_status_list(app, make, holder, admin, client):
+    kept = issue(app, holder, make.course(slug="kept", lessons=1))
+    revoked = issue(app, holder, make.course(slug="status-revoked", lessons=1))
+    with app.app_context():
+        revoke(db.session.get(Certificate, revoked.id), "Error", db.session.get(User, admin.id))
+        db.session.commit()
+    document = published(client)
+    public_keys = keys.keys_from_did_document(document)
+
+    entries = {}
+    for certificate in (kept, revoked):
+        claims = verify(certificate.credential_jwt, public_keys, DID).claims
+        entries[certificate.id] = claims["credentialStatus"]
+        assert claims["credentialStatus"]["type"] == "BitstringStatusListEntry"
+        assert claims["credentialStatus"]["statusPurpose"] == "revocation"
+    url = entries[revoked.id]["statusListCredential"]
+    assert url == "http://127.0.0.1:5000/credentials/status/0"
+
+    response = client.get("/credentials/status/0")
+    assert response.status_code == 200 and response.mimetype == "application/vc+jwt"
+    status_list = jwt.decode(response.get_data(as_text=True), public_keys[jwt.get_unverified_header(
+        response.get_data(as_text=True))["kid"].split("#")[1]], algorithms=["EdDSA"])
+    assert status_list["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+    assert status_list["id"] == url and status_list["issuer"] == DID
+    encoded = status_list["credentialSubject"]["encodedList"]
+    assert status.is_set(encoded, int(entries[revoked.id]["statusListIndex"]))
+    assert not status.is_set(encoded, int(entries[kept.id]["statusListIndex"]))
+    raw = gzip.decompress(base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4)))
+    assert len(raw) * 8 == 131_072 and sum(bin(byte).count("1") for byte in raw) == 1
+
+
+def test_the_did_document_is_also_where_did_web_looks_under_a_path(app, client):
+    app.config["BASE_URL"] = "https://learn.example.org/masar"
+    try:
+        with app.app_context():
+            assert keys.issuer_did() == "did:web:learn.example.org:masar"
+        assert client.get("/did.json").get_json()["id"] == "did:web:learn.example.org:masar"
+    finally:
+        app.config["BASE_URL"] = "http://127.0.0.1:5000"

@@ -12,10 +12,11 @@ from flask_babel import force_locale, gettext
 from sqlalchemy.exc import IntegrityError
 
 from certificates import codes
-from certificates.issuing import issue_certificate, reissue, revoke
+from certificates.issuing import issue_certificate, manual_issue, reissue, revoke
 from certificates.models import Certificate, CertificateDocument
 from courses.models import Course, CourseTranslation, Enrollment
 from lms.accounts.models import Role, User
+from lms.db import utcnow
 from lms.extensions import db
 from support import ON_POSTGRESQL, count, events, scalar, scalars
 
@@ -194,6 +195,64 @@ def test_trainers_issue_by_hand_with_a_reason(app, make, learner, client, login_
     assert event.actor_id == trainer.id and event.details["reason"] == "Attended the Oujda workshop"
 
 
+def test_nobody_issues_to_themselves_and_trainers_cannot_undo_a_revocation(app, make, learner, admin, client,
+                                                                          login_as):
+    course = make.course(slug="guarded", lessons=1)
+    trainer = make.user(email="trainer@example.org", role=Role.TRAINER)
+    revoked = issue(app, learner, course)
+    with app.app_context():
+        revoke(db.session.get(Certificate, revoked.id), "Cheated on the final quiz", db.session.get(User, admin.id))
+        db.session.commit()
+    login_as(trainer)
+
+    for email in (learner.email, trainer.email):
+        response = client.post_form("/certificates/issue", {"email": email, "course": str(course.id),
+                                                            "reason": "x"})
+        assert response.status_code == 422, email
+    assert count(app, Certificate, Certificate.revoked_at.is_(None)) == 0
+
+    client.post_form("/logout")
+    login_as(admin)
+    assert client.post_form("/certificates/issue", {"email": admin.email, "course": str(course.id),
+                                                    "reason": "x"}).status_code == 422
+    assert client.post_form("/certificates/issue", {"email": learner.email, "course": str(course.id),
+                                                    "reason": "Appeal accepted"}).status_code == 302
+    assert count(app, Certificate, Certificate.revoked_at.is_(None)) == 1
+
+
+def test_a_failed_rendering_leaves_no_certificate_behind(app, make, learner, admin, monkeypatch):
+    course = make.course(slug="broken-render", lessons=1)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("renderer down")
+
+    monkeypatch.setattr("certificates.issuing.render_pdf", broken)
+    with app.app_context():
+        with pytest.raises(RuntimeError):
+            manual_issue(db.session.get(User, learner.id), db.session.get(Course, course.id), "Workshop",
+                         db.session.get(User, admin.id))
+        db.session.rollback()
+    assert count(app, Certificate) == 0
+    monkeypatch.undo()
+    assert issue(app, learner, course).revoked_at is None
+
+
+def test_completions_recorded_before_certificates_get_theirs(app, make, learner, runner):
+    done, started = make.course(slug="done-before", lessons=1), make.course(slug="started-before", lessons=1)
+    with app.app_context():
+        db.session.add_all([Enrollment(user_id=learner.id, course_id=done.id, completed_at=utcnow()),
+                            Enrollment(user_id=learner.id, course_id=started.id)])
+        db.session.commit()
+
+    result = runner.invoke(args=["lms", "issue-missing-certificates"])
+    again = runner.invoke(args=["lms", "issue-missing-certificates"])
+
+    assert result.exit_code == 0 and "Issued 1 certificate." in result.output
+    assert "Issued 0 certificates." in again.output
+    [certificate] = certificates_of(app, learner)
+    assert certificate.course_id == done.id and certificate.issued_by_id is None
+
+
 def test_learners_cannot_issue_certificates(make, learner_client):
     course = make.course(slug="no-issue", lessons=1)
     response = learner_client.post_form("/certificates/issue", {"email": "salma@example.org",
@@ -291,6 +350,11 @@ def test_reissue_revokes_the_old_one_and_takes_todays_name(app, make, learner, a
     assert second.holder_name == "Salma Bennani-Idrissi" and second.completed_on == first.completed_on
     assert response.location == f"/admin/certificates/{second.display_code}"
     assert [e.details["replaces"] for e in events(app, "certificate_reissued")] == [first.display_code]
+    # The old code's page says it was replaced, without the reason given to administrators.
+    read(admin_client, response.location)  # shows (and uses up) the confirmation naming both codes
+    page = read(admin_client, f"/verify/{first.display_code}")
+    assert say(app, "A new certificate was issued in its place; ask its holder for the new code.", "en") in page
+    assert "Name corrected" not in page and second.display_code not in page
 
 
 # Downloads ------------------------------------------------------------------------------------
