@@ -24,7 +24,7 @@ ROUNDS = 30
 
 def sample(language: str) -> Certificate:
     return Certificate(
-        code="7KQ2M9XD4TAFB3WZ", language=language, design="classic", holder_name="Fatima Zahra Benali",
+        id=4242, code="7KQ2M9XD4TAFB3WZ", language=language, design="classic", holder_name="Fatima Zahra Benali",
         holder_name_ar="فاطمة الزهراء بنعلي", hours=6.5, completed_on=date(2026, 11, 20),
         issued_at=datetime(2026, 11, 20, 10, tzinfo=timezone.utc),
         course_titles={"fr": "Identifier et protéger les victimes de la traite des êtres humains",
