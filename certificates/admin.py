@@ -1,9 +1,6 @@
 """Staff pages: issuing by hand (trainers and administrators), and the administrators' list, export,
 revocation, reissue and issuer settings."""
 
-import csv
-import io
-
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,6 +13,7 @@ from courses.models import Course
 from lms.accounts.permissions import permission_required
 from lms.accounts.services import find_user_by_email
 from lms.errors import DomainError
+from lms.exports import csv_text
 from lms.extensions import db
 from lms.forms import apply_domain_error, form_status
 from lms.i18n import LANGUAGES, current_language
@@ -60,27 +58,15 @@ def export():
                     headers={"Content-Disposition": 'attachment; filename="certificates.csv"'})
 
 
-def _safe(value) -> str:
-    """Keep spreadsheets from running a cell as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _csv(rows, language: str) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["code", "holder_name", "holder_name_ar", "email", "course", "hours", "completed_on",
-                     "issued_at", "language", "issued", "reason", "status", "revoked_at", "revocation_reason"])
-    for certificate in rows:
-        email = certificate.user.email if certificate.user else ""
-        writer.writerow([_safe(value) for value in (
-            certificate.display_code, certificate.holder_name, certificate.holder_name_ar or "", email or "",
-            certificate.course_title_in(language), f"{certificate.hours:g}", certificate.completed_on.isoformat(),
-            certificate.issued_at.isoformat(), certificate.language,
-            "manual" if certificate.is_manual else "automatic", certificate.issue_reason,
-            "revoked" if certificate.is_revoked else "valid",
-            certificate.revoked_at.isoformat() if certificate.revoked_at else "", certificate.revocation_reason)])
-    return "\ufeff" + buffer.getvalue()
+    return csv_text(
+        ["code", "holder_name", "holder_name_ar", "email", "course", "hours", "completed_on", "issued_at",
+         "language", "issued", "reason", "status", "revoked_at", "revocation_reason"],
+        ([c.display_code, c.holder_name, c.holder_name_ar or "", c.user.email if c.user else "",
+          c.course_title_in(language), f"{c.hours:g}", c.completed_on.isoformat(), c.issued_at.isoformat(),
+          c.language, "manual" if c.is_manual else "automatic", c.issue_reason,
+          "revoked" if c.is_revoked else "valid", c.revoked_at.isoformat() if c.revoked_at else "",
+          c.revocation_reason] for c in rows))
 
 
 @bp.route("/admin/certificates/<code>")

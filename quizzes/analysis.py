@@ -1,13 +1,12 @@
 """Trainer-side reading of quiz results: every attempt, item analysis, CSV export."""
 
-import csv
-import io
 from collections import Counter
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
 from lms.accounts.models import User
+from lms.exports import csv_text
 from lms.extensions import db
 from quizzes.models import Attempt, AttemptAnswer, AttemptState, Question, Quiz
 
@@ -63,18 +62,10 @@ def item_analysis(quiz: Quiz) -> list[ItemStats]:
 
 def attempts_csv(quiz: Quiz) -> str:
     """The attempts as CSV (UTF-8 with BOM for spreadsheets); cells that look like formulas are quoted."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["name", "email", "attempt", "state", "started_at", "submitted_at", "score", "passed"])
-    for row in quiz_attempts(quiz):
-        attempt = row.attempt
-        writer.writerow([_safe(row.full_name), _safe(row.email), attempt.number, attempt.state.value,
-                         attempt.started_at.isoformat(), attempt.submitted_at.isoformat() if attempt.submitted_at else "",
-                         "" if attempt.score is None else attempt.score,
-                         "" if attempt.passed is None else ("yes" if attempt.passed else "no")])
-    return "\ufeff" + buffer.getvalue()
-
-
-def _safe(text: str) -> str:
-    """Keep spreadsheets from running a cell as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return csv_text(
+        ["name", "email", "attempt", "state", "started_at", "submitted_at", "score", "passed"],
+        ([row.full_name, row.email, row.attempt.number, row.attempt.state.value, row.attempt.started_at.isoformat(),
+          row.attempt.submitted_at.isoformat() if row.attempt.submitted_at else "",
+          "" if row.attempt.score is None else row.attempt.score,
+          "" if row.attempt.passed is None else ("yes" if row.attempt.passed else "no")]
+         for row in quiz_attempts(quiz)))
