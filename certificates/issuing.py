@@ -81,7 +81,10 @@ def issue_certificate(user: User, course: Course, *, completed_on: date | None =
     )
     _insert_unique(certificate)
     certificate.credential_jwt = credentials.sign(credentials.build_credential(certificate, user.email, course.slug))
-    store_document(certificate, certificate.language)
+    try:
+        store_document(certificate, certificate.language)
+    except Exception:  # noqa: BLE001 - a completion must not fail for its PDF; the first download renders it
+        current_app.logger.exception("Rendering the PDF of certificate %s failed", certificate.display_code)
     details = {"code": certificate.display_code, "course": course.slug}
     if reason:
         details["reason"] = reason.strip()
