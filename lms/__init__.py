@@ -47,12 +47,14 @@ def create_app(config: dict | None = None) -> Flask:
     from certificates.admin import bp as certificates_admin_bp
     from certificates.views import bp as certificates_bp
     from courses.authoring import bp as authoring_bp
+    from courses.cohorts.views import bp as cohorts_bp
     from courses.views import bp as courses_bp
     from quizzes.trainer import bp as quiz_results_bp
     from quizzes.views import bp as quizzes_bp
 
     app.register_blueprint(courses_bp)
     app.register_blueprint(authoring_bp)
+    app.register_blueprint(cohorts_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(quiz_results_bp)
     app.register_blueprint(certificates_bp)

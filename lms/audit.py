@@ -30,6 +30,7 @@ ACTIONS = {
     "certificate_revoked": _l("Certificate revoked"),
     "certificate_reissued": _l("Certificate reissued"),
     "certificate_settings_changed": _l("Certificate settings changed"),
+    "attendance_corrected": _l("Attendance corrected"),
 }
 
 DETAIL_LABELS = {
@@ -48,6 +49,8 @@ DETAIL_LABELS = {
     "course": _l("Course"),
     "reason": _l("Reason"),
     "replaces": _l("Replaces"),
+    "session": _l("Session"),
+    "participant": _l("Participant"),
 }
 
 

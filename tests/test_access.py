@@ -11,7 +11,11 @@ from flask import url_for
 
 from sqlalchemy import select
 
+from datetime import date
+
 from certificates.issuing import issue_certificate
+from courses.cohorts.models import Cohort, CohortMember, CohortSession
+from lms.db import utcnow
 from courses.editing import store_upload
 from courses.models import Course, Lesson, Module
 from quizzes.models import Quiz, QuizKind
@@ -28,6 +32,9 @@ AUTHORS = frozenset({Role.TRAINER, Role.ADMIN})
 OWNER_ONLY = "owner only"  # Guests sign in; anyone else's record is 404 (the matrix uses one nobody owns).
 ADMINS = frozenset({Role.ADMIN})
 OWNER_OR_ADMINS = "owner or administrators"  # As OWNER_ONLY, but administrators open anyone's.
+# The matrix's cohort is trained by another trainer: the matrix's trainer gets 404, learners and
+# managers 403 (not trainers at all), administrators 200.
+COHORT_TRAINERS = "cohort trainers"
 
 GET_PAGES = {
     "main.index": PUBLIC,
@@ -86,6 +93,15 @@ GET_PAGES = {
     "certificate_admin.detail": ADMINS,
     "certificate_admin.settings": ADMINS,
     "certificate_admin.issue": AUTHORS,
+    "cohorts.index": AUTHORS,
+    "cohorts.create": AUTHORS,
+    "cohorts.edit": COHORT_TRAINERS,
+    "cohorts.dashboard": COHORT_TRAINERS,
+    "cohorts.attendance": COHORT_TRAINERS,
+    "cohorts.attendance_csv": COHORT_TRAINERS,
+    "cohorts.join": SIGNED_IN,
+    "cohorts.join_invitation": SIGNED_IN,
+    "cohorts.organization_cohorts": MANAGERS,
 }
 
 # Actions that only accept POST, with who may send them (guests are sent to sign in).
@@ -108,6 +124,12 @@ POST_ACTIONS = {
     "quizzes.submit": OWNER_ONLY,
     "certificate_admin.revoke": ADMINS,
     "certificate_admin.reissue": ADMINS,
+    "cohorts.add_member": COHORT_TRAINERS,
+    "cohorts.add_participant": COHORT_TRAINERS,
+    "cohorts.import_members": COHORT_TRAINERS,
+    "cohorts.remove_member": COHORT_TRAINERS,
+    "cohorts.remind": COHORT_TRAINERS,
+    "cohorts.add_session": COHORT_TRAINERS,
 }
 
 # Where an authorised viewer lands when the page itself redirects.
@@ -137,6 +159,7 @@ def world(make):
     invited = make.user(email="invited@example.org", password=None, consent_at=None)
     course = make.course(slug="access-course", lessons=2)
     holder = make.user(email="holder@example.org")
+    other_trainer = make.user(email="other-trainer@example.org", role=Role.TRAINER)
     with make.app.app_context():
         module_id = db.session.scalar(select(Module.id).where(Module.course_id == course.id))
         lesson_id = db.session.scalar(select(Lesson.id).where(Lesson.course_id == course.id))
@@ -147,7 +170,17 @@ def world(make):
         db.session.commit()
         upload = (upload.token, upload.filename)
         code = certificate.display_code
-    return {"organization": organization, "users": users, "invited": invited, "course": course,
+        cohort = Cohort(course_id=course.id, name="Another trainer's cohort", starts_on=date(2026, 1, 1),
+                        ends_on=date(2099, 1, 1), trainers=[db.session.get(User, other_trainer.id)])
+        db.session.add(cohort)
+        db.session.flush()
+        member = CohortMember(cohort_id=cohort.id, user_id=holder.id)
+        session = CohortSession(cohort_id=cohort.id, title="Workshop", starts_at=utcnow())
+        db.session.add_all([member, session])
+        db.session.commit()
+        cohort_values = {"cohort_id": cohort.id, "member_id": member.id, "session_id": session.id,
+                         "invite_token": cohort.invite_token}
+    return {"cohort": cohort_values,"organization": organization, "users": users, "invited": invited, "course": course,
             "module_id": module_id, "lesson_id": lesson_id, "upload": upload, "certificate_code": code}
 
 
@@ -165,6 +198,10 @@ def url_values(rule, world, viewer) -> dict:
             values[name] = 999_999
         elif name == "number":
             values[name] = 1
+        elif name in ("cohort_id", "member_id", "session_id"):
+            values[name] = world["cohort"][name]
+        elif name == "token" and rule.endpoint == "cohorts.join_invitation":
+            values[name] = world["cohort"]["invite_token"]
         elif name == "code":
             values[name] = world["certificate_code"]
         elif name == "language":
@@ -205,6 +242,10 @@ def expected_get(endpoint: str, viewer: str) -> tuple[int, str | None]:
         return (200, None) if viewer == "guest" else (302, "/")
     if access == OWNER_ONLY:
         return (302, "/login") if viewer == "guest" else (404, None)
+    if access == COHORT_TRAINERS:
+        if viewer == "guest":
+            return 302, "/login"
+        return {"admin": (200, None), "trainer": (404, None)}.get(viewer, (403, None))
     if access == OWNER_OR_ADMINS:
         return (302, "/login") if viewer == "guest" else ((200, None) if viewer == "admin" else (404, None))
     if viewer == "guest":
@@ -255,9 +296,14 @@ def test_post_actions_refuse_viewers_without_the_right(app, world, browser):
         if client.get(url).status_code != 405:
             mismatches.append(f"{rule.endpoint} accepts GET")
         access = POST_ACTIONS[rule.endpoint]
-        if access == PUBLIC or (access != OWNER_ONLY and viewer != "guest" and Role(viewer) in access):
+        if access == COHORT_TRAINERS:
+            if viewer == "admin":
+                continue
+            expected = (302, "/login") if viewer == "guest" else ((404 if viewer == "trainer" else 403), None)
+        elif access == PUBLIC or (access != OWNER_ONLY and viewer != "guest" and Role(viewer) in access):
             continue  # Allowed: the action's own tests check what it does.
-        expected = (302, "/login") if viewer == "guest" else (404 if access == OWNER_ONLY else 403, None)
+        else:
+            expected = (302, "/login") if viewer == "guest" else (404 if access == OWNER_ONLY else 403, None)
         actual = outcome(client.post_form(url))
         if actual != expected:
             mismatches.append(f"POST {rule.endpoint} {url}: expected {expected}, got {actual}")

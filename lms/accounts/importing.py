@@ -63,6 +63,7 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     invitations: list[Invitation] = field(default_factory=list)
+    users: list[User] = field(default_factory=list)  # every row's account, in file order
 
 
 class ImportFailed(Exception):
@@ -209,8 +210,12 @@ def validate_users_csv(data: bytes) -> list[dict]:
     return rows
 
 
-def import_users(data: bytes, actor: User | None = None, filename: str = "") -> ImportResult:
-    """Create or update users from a CSV file; never delete. Invitations are prepared, not mailed."""
+def import_users(data: bytes, actor: User | None = None, filename: str = "", update_existing: bool = True
+                 ) -> ImportResult:
+    """Create or update users from a CSV file; never delete. Invitations are prepared, not mailed.
+
+    With ``update_existing`` false (a trainer filling a cohort), existing accounts are left as they are.
+    """
     rows = validate_users_csv(data)
     existing = {
         user.email: user
@@ -240,6 +245,9 @@ def import_users(data: bytes, actor: User | None = None, filename: str = "") -> 
             db.session.add(user)
             result.created += 1
             new_users.append(user)
+        elif not update_existing:
+            result.users.append(user)
+            continue
         else:
             result.updated += 1
             if row["role"] and row["role"] is not user.role:
@@ -255,6 +263,7 @@ def import_users(data: bytes, actor: User | None = None, filename: str = "") -> 
                 setattr(user, attribute, row[name])
         if organization is not None:
             user.organization = organization
+        result.users.append(user)
     db.session.flush()
     result.invitations = [prepare_invitation(user) for user in new_users]
     record_event("users_imported", actor=actor, created=result.created, updated=result.updated,

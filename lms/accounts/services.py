@@ -97,6 +97,10 @@ def _apply_profile(user: User, profile: Profile) -> None:
         user.organization = _resolve_organization(profile.organization, user.organization_id)
 
 
+# Functions run with each new account, in its transaction (cohorts link paper records to it).
+REGISTRATION_HOOKS: list = []
+
+
 def register_user(email: str, password: str, profile: Profile, consent: bool) -> User:
     """Create a learner account from the public registration form."""
     if not consent:
@@ -110,6 +114,8 @@ def register_user(email: str, password: str, profile: Profile, consent: bool) ->
     db.session.add(user)
     flush_or_conflict(_("An account with this email address already exists."), field="email")
     record_event("registered", actor=user, target=user)
+    for hook in REGISTRATION_HOOKS:
+        hook(user)
     return user
 
 
