@@ -72,6 +72,19 @@ def test_message_template_is_up_to_date(tmp_path):
     assert committed - current == set(), "messages.pot lists strings no longer used: run make extract-messages"
 
 
+def test_every_template_is_read_for_messages():
+    """A template folder that babel.cfg does not name would ship its strings untranslated."""
+    from babel.util import pathmatch
+
+    patterns = re.findall(r"^\[jinja2: (.+)\]$", (ROOT / "babel.cfg").read_text(), re.MULTILINE)
+    packages = [folder for folder in ROOT.iterdir()
+                if folder.is_dir() and not folder.name.startswith(".") and folder.name != "tests"]
+    templates = [path.relative_to(ROOT).as_posix() for folder in packages for path in folder.glob("**/templates/**/*")
+                 if path.suffix in (".html", ".txt")]
+    assert templates
+    assert [path for path in templates if not any(pathmatch(pattern, path) for pattern in patterns)] == []
+
+
 @pytest.mark.parametrize("language", ["fr", "ar", "en"])
 def test_catalog_lists_exactly_the_template_messages(language):
     template = message_ids(load(TRANSLATIONS / "messages.pot"))
