@@ -10,6 +10,7 @@ from certificates.codes import grouped, normalize
 from certificates.documents import designs
 from certificates.forms import CertificateFilterForm, IssuerSettingsForm, ManualIssueForm, ReasonForm
 from courses.models import Course
+from courses.queries import course_choices
 from lms.accounts.permissions import permission_required
 from lms.accounts.services import find_user_by_email
 from lms.errors import DomainError
@@ -40,7 +41,7 @@ def _filters(form: CertificateFilterForm) -> queries.CertificateFilters:
 @bp.route("/admin/certificates")
 @permission_required("certificates.manage")
 def index():
-    form = CertificateFilterForm(request.args, courses=queries.course_choices(current_language()))
+    form = CertificateFilterForm(request.args, courses=course_choices(current_language()))
     filters = _filters(form)
     page = db.paginate(queries.certificates_query(filters), per_page=current_app.config["CERTIFICATES_PER_PAGE"],
                        error_out=False)
@@ -52,7 +53,7 @@ def index():
 @bp.route("/admin/certificates.csv")
 @permission_required("certificates.manage")
 def export():
-    form = CertificateFilterForm(request.args, courses=queries.course_choices(current_language()))
+    form = CertificateFilterForm(request.args, courses=course_choices(current_language()))
     rows = db.session.scalars(queries.certificates_query(_filters(form)))
     return Response(_csv(rows, current_language()), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="certificates.csv"'})
@@ -146,7 +147,7 @@ def settings():
 @bp.route("/certificates/issue", methods=["GET", "POST"])
 @permission_required("certificates.issue")
 def issue():
-    form = ManualIssueForm(courses=queries.course_choices(current_language()))
+    form = ManualIssueForm(courses=course_choices(current_language()))
     if request.method == "GET":
         form.email.data = request.args.get("email", "")[:254]
         form.course.data = request.args.get("course", "")

@@ -10,11 +10,9 @@ from flask import current_app
 
 from certificates.codes import grouped
 from certificates.models import Certificate
-from courses.models import CourseTranslation
 from lms.accounts.models import User
 from lms.db import escape_like
 from lms.extensions import db
-from lms.i18n import localized
 
 
 def by_code(code: str | None) -> Certificate | None:
@@ -71,16 +69,6 @@ def certificates_query(filters: CertificateFilters) -> sa.Select:
     if filters.issued_to:
         query = query.where(Certificate.issued_at < _day_start(filters.issued_to + timedelta(days=1)))
     return query
-
-
-def course_choices(language: str) -> list[tuple[str, str]]:
-    """Every course as (id, title in ``language`` or its fallback), by title, in one query."""
-    titles: dict[int, dict] = {}
-    for course_id, code, title in db.session.execute(
-            sa.select(CourseTranslation.course_id, CourseTranslation.language, CourseTranslation.title)):
-        titles.setdefault(course_id, {})[code] = title
-    return sorted(((str(course_id), localized(texts, language)) for course_id, texts in titles.items()),
-                  key=lambda pair: pair[1].lower())
 
 
 def valid_codes(course_id: int) -> dict[int, str]:

@@ -25,7 +25,7 @@ from courses.models import (
 from lms.accounts.models import User
 from lms.db import escape_like
 from lms.extensions import db
-from lms.i18n import language_order
+from lms.i18n import language_order, localized
 
 
 def _translated(model, key_column, owner_column, preferred: str, *columns: str):
@@ -242,3 +242,18 @@ def course_learners(course_id: int) -> list[LearnerRow]:
         .order_by(User.full_name)
     )
     return [LearnerRow(*row) for row in rows]
+
+
+def course_titles(language: str) -> dict[int, str]:
+    """Every course's title in ``language`` or its fallback, by course id (one query)."""
+    titles: dict[int, dict] = {}
+    for course_id, code, title in db.session.execute(
+            sa.select(CourseTranslation.course_id, CourseTranslation.language, CourseTranslation.title)):
+        titles.setdefault(course_id, {})[code] = title
+    return {course_id: localized(texts, language) for course_id, texts in titles.items()}
+
+
+def course_choices(language: str) -> list[tuple[str, str]]:
+    """Every course as a select option (id, title), by title."""
+    return sorted(((str(course_id), title) for course_id, title in course_titles(language).items()),
+                  key=lambda pair: pair[1].lower())

@@ -222,7 +222,7 @@ def test_nobody_issues_to_themselves_and_trainers_cannot_undo_a_revocation(app, 
 
 def test_a_failed_rendering_does_not_block_issuing_and_the_first_download_renders_it(app, make, learner,
                                                                                     learner_client, monkeypatch):
-    course = make.course(slug="broken-render", lessons=1)
+    make.course(slug="broken-render", lessons=1)
 
     def broken(*args, **kwargs):
         raise RuntimeError("renderer down")

@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from courses.cohorts.models import Attendance, Cohort, CohortMember, CohortSession, cohort_trainers
 from courses.models import (
     Course,
-    CourseTranslation,
     Enrollment,
     Lesson,
     LessonProgress,
@@ -20,14 +19,6 @@ from lms.db import utcnow
 from lms.extensions import db
 from lms.i18n import localized
 from quizzes.models import Attempt, AttemptState, Quiz
-
-
-def course_titles(language: str) -> dict[int, str]:
-    titles: dict[int, dict] = {}
-    for course_id, code, title in db.session.execute(
-            sa.select(CourseTranslation.course_id, CourseTranslation.language, CourseTranslation.title)):
-        titles.setdefault(course_id, {})[code] = title
-    return {course_id: localized(texts, language) for course_id, texts in titles.items()}
 
 
 @dataclass(frozen=True)

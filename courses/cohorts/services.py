@@ -17,6 +17,7 @@ from courses.cohorts.models import (
     cohort_trainers,
 )
 from courses.models import Course, Enrollment
+from courses.services import find_enrollment
 from lms.accounts.importing import ImportFailed, RowError, import_users, validate_users_csv
 from lms.accounts.models import Gender, Role, User
 from lms.accounts.services import REGISTRATION_HOOKS, normalize_email
@@ -114,9 +115,8 @@ def _member_of(cohort: Cohort, user: User) -> CohortMember | None:
 
 
 def _enrol(user: User, course_id: int, actor: User | None) -> None:
-    exists = db.session.scalar(sa.select(Enrollment.id).where(Enrollment.user_id == user.id,
-                                                              Enrollment.course_id == course_id))
-    if exists is None:
+    """Enrol in the cohort's course, whatever the course's own enrolment mode (the cohort admits)."""
+    if find_enrollment(user.id, course_id) is None:
         db.session.add(Enrollment(user_id=user.id, course_id=course_id,
                                   enrolled_by_id=actor.id if actor is not None else None))
 

@@ -17,6 +17,7 @@ from courses.cohorts.forms import (
     SessionForm,
 )
 from courses.cohorts.models import AttendanceStatus, Cohort, CohortMember, CohortSession, SessionMode
+from courses.queries import course_choices, course_titles
 from lms.accounts.importing import ImportFailed
 from lms.accounts.models import Gender, Role, User
 from lms.accounts.permissions import permission_required
@@ -46,9 +47,7 @@ def _cohort(cohort_id: int) -> Cohort:
 def _form(formdata=None, **data) -> CohortForm:
     trainers = db.session.scalars(sa.select(User).where(User.role.in_([Role.TRAINER, Role.ADMIN]), User.is_active)
                                   .order_by(User.full_name))
-    courses = sorted(((str(course_id), title) for course_id, title in queries.course_titles(current_language()).items()),
-                     key=lambda pair: pair[1])
-    return CohortForm(formdata, data=data, course_choices=courses, trainer_choices=list(trainers),
+    return CohortForm(formdata, data=data, course_choices=course_choices(current_language()), trainer_choices=list(trainers),
                       organization_choices=approved_organizations())
 
 
@@ -62,7 +61,7 @@ def _details(form: CohortForm) -> services.CohortDetails:
 @permission_required("courses.author")
 def index():
     return render_template("cohorts/index.html", rows=queries.cohorts_for(current_user),
-                           titles=queries.course_titles(current_language()))
+                           titles=course_titles(current_language()))
 
 
 @bp.route("/cohorts/new", methods=["GET", "POST"])
@@ -121,7 +120,7 @@ def _render_dashboard(cohort: Cohort, days: int | None, status: int = 200, **for
     return render_template(
         "cohorts/dashboard.html", cohort=cohort, board=board, days=days, inactive_days=INACTIVE_DAYS,
         behind=behind, shown=queries.behind(board, days) if days else board.members,
-        course_title=queries.course_titles(current_language()).get(cohort.course_id, ""),
+        course_title=course_titles(current_language()).get(cohort.course_id, ""),
         invite_url=external_url("cohorts.join_invitation", token=cohort.invite_token),
         member_form=forms.get("member_form") or AddMemberForm(formdata=None),
         participant_form=forms.get("participant_form") or ParticipantForm(formdata=None),
@@ -229,7 +228,7 @@ def remind(cohort_id):
     if member_id and not rows:
         abort(404)
     users = list(db.session.scalars(sa.select(User).where(User.id.in_([row.member.user_id for row in rows]))))
-    sent = services.send_reminders(cohort, users, queries.course_titles(current_language()).get(cohort.course_id, ""))
+    sent = services.send_reminders(cohort, users, course_titles(current_language()).get(cohort.course_id, ""))
     flash(_("Reminders sent: %(num)s.", num=sent), "success")
     return redirect(url_for("cohorts.dashboard", cohort_id=cohort.id))
 
@@ -336,7 +335,7 @@ def join_invitation(token):
             flash(_("You joined %(cohort)s.", cohort=cohort.name), "success")
             return redirect(url_for("courses.my_learning"))
     return render_template("cohorts/join.html", form=form, cohort=cohort, errors=errors,
-                           course_title=queries.course_titles(current_language()).get(cohort.course_id, "")), \
+                           course_title=course_titles(current_language()).get(cohort.course_id, "")), \
         422 if errors else 200
 
 
@@ -349,4 +348,4 @@ def organization_cohorts():
     if current_user.organization_id is None:
         abort(404)
     return render_template("cohorts/organization.html", rows=queries.organization_members_in_cohorts(
-        current_user.organization_id), titles=queries.course_titles(current_language()))
+        current_user.organization_id), titles=course_titles(current_language()))
