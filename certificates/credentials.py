@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from certificates import keys
 from certificates.links import public_url, verification_url
-from certificates.models import Certificate
+from certificates.models import Certificate, CertificateKind
 from certificates.status import status_entry
 
 CONTEXT = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
@@ -27,14 +27,23 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def build_credential(certificate: Certificate, email: str, course_slug: str | None) -> dict:
+def build_credential(certificate: Certificate, email: str | None, course_slug: str | None) -> dict:
     """The credential's claims, from the certificate's snapshot, in the certificate's language."""
     language = certificate.language
     did = keys.issuer_did()
     salt = secrets.token_hex(8)
     with force_locale(language):
-        criteria = _("Completed every required lesson and passed the graded quizzes of the course.")
-        description = _("Training course of %(hours)s hours.", hours=f"{certificate.hours:g}")
+        if certificate.kind is CertificateKind.ATTENDANCE:
+            criteria = _("Attended the sessions of the workshop “%(cohort)s”.", cohort=certificate.cohort_name)
+            description = _("Workshop sessions attended: %(hours)s hours.", hours=f"{certificate.hours:g}")
+        else:
+            criteria = _("Completed every required lesson and passed the graded quizzes of the course.")
+            description = _("Training course of %(hours)s hours.", hours=f"{certificate.hours:g}")
+    identifiers = [{"type": "IdentityObject", "identityType": "name", "hashed": False,
+                    "identityHash": certificate.holder_name_in(language)}]
+    if email:
+        identifiers.append({"type": "IdentityObject", "identityType": "emailAddress", "hashed": True, "salt": salt,
+                            "identityHash": "sha256$" + hashlib.sha256((email.lower() + salt).encode()).hexdigest()})
     credential_id = verification_url(certificate.code)
     achievement_id = public_url(f"/courses/{course_slug}") if course_slug else credential_id + "#achievement"
     return {
@@ -47,12 +56,7 @@ def build_credential(certificate: Certificate, email: str, course_slug: str | No
         "validFrom": _iso(certificate.issued_at),
         "credentialSubject": {
             "type": ["AchievementSubject"],
-            "identifier": [
-                {"type": "IdentityObject", "identityType": "name", "hashed": False,
-                 "identityHash": certificate.holder_name_in(language)},
-                {"type": "IdentityObject", "identityType": "emailAddress", "hashed": True, "salt": salt,
-                 "identityHash": "sha256$" + hashlib.sha256((email.lower() + salt).encode()).hexdigest()},
-            ],
+            "identifier": identifiers,
             "activityEndDate": _iso(datetime.combine(certificate.completed_on, time(12), timezone.utc)),
             "achievement": {
                 "id": achievement_id,

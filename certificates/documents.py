@@ -21,7 +21,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from certificates.models import Certificate
+from certificates.models import Certificate, CertificateKind
 from lms.i18n import LANGUAGES, text_direction
 from lms.yamldoc import ContentError, load_yaml, read_text, require
 
@@ -99,12 +99,14 @@ def _stylesheet(folder: Path, name: str) -> CSS:
     return CSS(url=BASE_URL + name, url_fetcher=DesignFetcher(folder), font_config=_fonts)
 
 
-def _labels(language: str) -> dict[str, str]:
+def _labels(language: str, kind: CertificateKind) -> dict[str, str]:
+    attendance = kind is CertificateKind.ATTENDANCE
     with force_locale(language):
         return {
-            "title": _("Certificate of completion"),
+            "title": _("Certificate of attendance") if attendance else _("Certificate of completion"),
             "awarded_to": _("This certificate is awarded to"),
-            "for_completing": _("for successfully completing the training course"),
+            "for_completing": (_("for attending the workshop sessions of the training course") if attendance
+                               else _("for successfully completing the training course")),
             "code": _("Certificate code"),
             "verify": _("Check this certificate by scanning the code or at"),
         }
@@ -115,7 +117,11 @@ def document_values(certificate: Certificate, language: str, verify_url: str) ->
     # A fixed mask spares trying all eight: any mask gives a valid code that every reader decodes.
     qr = segno.make(verify_url, error="m", mask=4)
     with force_locale(language):
-        completed = _("Completed on %(date)s", date=format_date(certificate.completed_on, "long", locale=language))
+        day = format_date(certificate.completed_on, "long", locale=language)
+        if certificate.kind is CertificateKind.ATTENDANCE:
+            completed = _("%(cohort)s, last session attended on %(date)s", cohort=certificate.cohort_name, date=day)
+        else:
+            completed = _("Completed on %(date)s", date=day)
         duration = _("Duration: %(hours)s", hours=format_unit(certificate.hours, "duration-hour", length="long",
                                                                locale=language))
     return {
@@ -132,7 +138,7 @@ def document_values(certificate: Certificate, language: str, verify_url: str) ->
         "verify_url": verify_url,
         # One pixel per module, drawn without smoothing: a sharp code in a few hundred bytes.
         "qr_data_uri": qr.png_data_uri(scale=1, border=0),
-        **{f"label_{key}": value for key, value in _labels(language).items()},
+        **{f"label_{key}": value for key, value in _labels(language, certificate.kind).items()},
     }
 
 

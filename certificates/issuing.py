@@ -13,7 +13,14 @@ from certificates import credentials
 from certificates.codes import new_code
 from certificates.documents import designs, render_pdf
 from certificates.links import verification_url
-from certificates.models import Certificate, CertificateDocument, IssuerSettings
+from certificates.models import (
+    Certificate,
+    CertificateDocument,
+    CertificateKind,
+    IssuerSettings,
+)
+from courses.cohorts.attendance import Share, member_share
+from courses.cohorts.models import Cohort, CohortMember
 from courses.completion import on_completion
 from courses.models import Course, CourseTranslation, Enrollment
 from lms.accounts.models import User
@@ -23,6 +30,9 @@ from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import LANGUAGES
+from lms.mail import site_path
+from lms.notifications.models import NotificationKind
+from lms.notifications.services import notify
 
 
 def issuer_settings() -> IssuerSettings:
@@ -51,10 +61,28 @@ def _local_date(moment) -> date:
     return moment.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
-def _language_for(user: User, titles: dict) -> str:
-    if user.locale in titles:
-        return user.locale
+def _language_for(locale: str | None, titles: dict) -> str:
+    if locale in titles:
+        return locale
     return next((code for code in LANGUAGES if code in titles), "fr")
+
+
+def _titles(course: Course) -> dict:
+    return {language: title for language, title in db.session.execute(
+        sa.select(CourseTranslation.language, CourseTranslation.title).where(CourseTranslation.course_id == course.id))}
+
+
+def _snapshot(certificate: Certificate, titles: dict, language: str | None, locale: str | None) -> None:
+    """The issuer's names and signatory as set today, the course titles, the language and a code."""
+    settings = issuer_settings()
+    certificate.code = new_code()
+    certificate.course_titles = titles
+    certificate.language = language if language in LANGUAGES else _language_for(locale, titles)
+    certificate.design = settings.design
+    certificate.issuer_names = dict(settings.names)
+    certificate.signatory_name = settings.signatory_name
+    certificate.signatory_titles = dict(settings.signatory_titles)
+    certificate.issued_at = utcnow().replace(microsecond=0)
 
 
 def issue_certificate(user: User, course: Course, *, completed_on: date | None = None, actor=None,
@@ -65,26 +93,17 @@ def issue_certificate(user: User, course: Course, *, completed_on: date | None =
     Raises DomainError when the learner already holds a valid one: a partial unique index makes
     that hold even when two completions are recorded at the same moment.
     """
-    titles = {language: title for language, title in db.session.execute(
-        sa.select(CourseTranslation.language, CourseTranslation.title).where(CourseTranslation.course_id == course.id))}
-    settings = issuer_settings()
+    titles = _titles(course)
     certificate = Certificate(
-        code=new_code(), user_id=user.id, course_id=course.id,
-        language=language if language in LANGUAGES else _language_for(user, titles),
-        design=settings.design, holder_name=user.full_name, holder_name_ar=user.full_name_ar,
-        course_titles=titles, hours=course.estimated_hours,
+        kind=CertificateKind.COMPLETION, user_id=user.id, course_id=course.id,
+        holder_name=user.full_name, holder_name_ar=user.full_name_ar, hours=course.estimated_hours,
         completed_on=completed_on or _local_date(utcnow()),
-        issuer_names=dict(settings.names), signatory_name=settings.signatory_name,
-        signatory_titles=dict(settings.signatory_titles), issued_at=utcnow().replace(microsecond=0),
         issued_by_id=actor.id if actor is not None else None, issue_reason=reason.strip(),
         replaces_id=replaces.id if replaces is not None else None,
     )
-    _insert_unique(certificate)
-    certificate.credential_jwt = credentials.sign(credentials.build_credential(certificate, user.email, course.slug))
-    try:
-        store_document(certificate, certificate.language)
-    except Exception:  # noqa: BLE001 - a completion must not fail for its PDF; the first download renders it
-        current_app.logger.exception("Rendering the PDF of certificate %s failed", certificate.display_code)
+    _snapshot(certificate, titles, language, user.locale)
+    _insert_unique(certificate, _("This learner already holds a valid certificate for this course."))
+    _finish(certificate, user, user.email, course)
     details = {"code": certificate.display_code, "course": course.slug}
     if reason:
         details["reason"] = reason.strip()
@@ -95,22 +114,65 @@ def issue_certificate(user: User, course: Course, *, completed_on: date | None =
     return certificate
 
 
-def _valid_exists(user_id: int, course_id: int) -> bool:
-    return db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(
-        Certificate.user_id == user_id, Certificate.course_id == course_id, Certificate.revoked_at.is_(None))) > 0
+def issue_attendance_certificate(member: CohortMember, share: Share, actor, language: str | None = None,
+                                 replaces: Certificate | None = None) -> Certificate:
+    """A certificate of attendance for a workshop participant, with or without an account.
+
+    It names the cohort and the hours attended; one valid certificate per participant.
+    """
+    if share.attended == 0:
+        raise DomainError(_("This participant has not attended any session yet."))
+    cohort = db.session.get(Cohort, member.cohort_id)
+    course = db.session.get(Course, cohort.course_id)
+    user = db.session.get(User, member.user_id) if member.user_id else None
+    certificate = Certificate(
+        kind=CertificateKind.ATTENDANCE, member_id=member.id, cohort_name=cohort.name,
+        user_id=user.id if user else None, course_id=course.id,
+        holder_name=user.full_name if user else member.full_name, holder_name_ar=user.full_name_ar if user else None,
+        hours=share.hours, completed_on=_local_date(share.last_attended_at), issued_by_id=actor.id,
+        replaces_id=replaces.id if replaces is not None else None,
+    )
+    _snapshot(certificate, _titles(course), language, user.locale if user else None)
+    _insert_unique(certificate, _("This participant already holds a valid certificate of attendance."))
+    _finish(certificate, user, user.email if user else member.email, course)
+    record_event("attendance_certificate_issued", actor=actor, target=user, code=certificate.display_code,
+                 cohort=cohort.name, participant=certificate.holder_name)
+    return certificate
 
 
-def _insert_unique(certificate: Certificate) -> None:
-    """Add the certificate, or raise DomainError when the partial unique index refuses it.
+def _finish(certificate: Certificate, user: User | None, email: str | None, course: Course) -> None:
+    """Sign the credential, render the PDF and tell the holder."""
+    certificate.credential_jwt = credentials.sign(credentials.build_credential(certificate, email, course.slug))
+    try:
+        store_document(certificate, certificate.language)
+    except Exception:  # noqa: BLE001 - a completion must not fail for its PDF; the first download renders it
+        current_app.logger.exception("Rendering the PDF of certificate %s failed", certificate.display_code)
+    if user is not None:
+        notify(user, NotificationKind.CERTIFICATE_ISSUED, site_path("certificates.mine"),
+               course_titles=certificate.course_titles,
+               attendance=certificate.kind is CertificateKind.ATTENDANCE)
+
+
+def _valid_exists(certificate: Certificate) -> bool:
+    query = sa.select(sa.func.count(Certificate.id)).where(Certificate.revoked_at.is_(None),
+                                                           Certificate.kind == certificate.kind)
+    if certificate.kind is CertificateKind.ATTENDANCE:
+        query = query.where(Certificate.member_id == certificate.member_id)
+    else:
+        query = query.where(Certificate.user_id == certificate.user_id, Certificate.course_id == certificate.course_id)
+    return db.session.scalar(query) > 0
+
+
+def _insert_unique(certificate: Certificate, message: str) -> None:
+    """Add the certificate, or raise DomainError when a partial unique index refuses it.
 
     PostgreSQL tries the insert in a savepoint, so a refusal leaves the rest of the transaction
     intact. SQLite checks first instead: it runs one writer at a time, and a savepoint opened
     before the transaction's first write would commit when released.
     """
-    refused = DomainError(_("This learner already holds a valid certificate for this course."))
     if db.session.get_bind().dialect.name == "sqlite":
-        if _valid_exists(certificate.user_id, certificate.course_id):
-            raise refused
+        if _valid_exists(certificate):
+            raise DomainError(message)
         db.session.add(certificate)
         db.session.flush()
         return
@@ -118,7 +180,7 @@ def _insert_unique(certificate: Certificate) -> None:
         with db.session.begin_nested():
             db.session.add(certificate)
     except IntegrityError:
-        raise refused from None
+        raise DomainError(message) from None
 
 
 def store_document(certificate: Certificate, language: str) -> CertificateDocument:
@@ -194,6 +256,8 @@ def reissue(certificate: Certificate, reason: str, actor) -> Certificate:
     """Revoke ``certificate`` if still valid and issue a new one from today's profile and course."""
     if not reason.strip():
         raise DomainError(_("Say why you reissue this certificate."), field="reason")
+    if certificate.kind is CertificateKind.ATTENDANCE:
+        return _reissue_attendance(certificate, reason, actor)
     user, course = _holder(certificate), db.session.get(Course, certificate.course_id) if certificate.course_id else None
     if user is None or course is None:
         raise DomainError(_("The learner's account or the course no longer exists: this certificate cannot be reissued."))
@@ -203,13 +267,24 @@ def reissue(certificate: Certificate, reason: str, actor) -> Certificate:
                              language=certificate.language, replaces=certificate)
 
 
+def _reissue_attendance(certificate: Certificate, reason: str, actor) -> Certificate:
+    member = db.session.get(CohortMember, certificate.member_id) if certificate.member_id else None
+    if member is None:
+        raise DomainError(_("The participant is no longer in the cohort: this certificate cannot be reissued."))
+    if not certificate.is_revoked:
+        revoke(certificate, reason, actor)
+    share = member_share(member)
+    return issue_attendance_certificate(member, share, actor, language=certificate.language, replaces=certificate)
+
+
 def _holder(certificate: Certificate) -> User | None:
     return db.session.get(User, certificate.user_id) if certificate.user_id else None
 
 
 def issue_missing() -> list[Certificate]:
     """Certificates for completions recorded before certificates existed (none was ever issued)."""
-    issued = sa.select(Certificate.id).where(Certificate.user_id == Enrollment.user_id,
+    issued = sa.select(Certificate.id).where(Certificate.kind == CertificateKind.COMPLETION,
+                                             Certificate.user_id == Enrollment.user_id,
                                              Certificate.course_id == Enrollment.course_id)
     rows = db.session.execute(
         sa.select(Enrollment, User, Course).join(User, User.id == Enrollment.user_id)

@@ -3,27 +3,49 @@
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certificates.codes import grouped
+from lms.choices import LabelledEnum, enum_column
 from lms.db import UTCDateTime, utcnow
 from lms.extensions import db
 from lms.i18n import localized
 
 
+class CertificateKind(LabelledEnum):
+    COMPLETION = "completion"
+    ATTENDANCE = "attendance"
+
+    @classmethod
+    def _labels(cls):
+        return {cls.COMPLETION: _l("Certificate of completion"), cls.ATTENDANCE: _l("Certificate of attendance")}
+
+
+VALID_COMPLETION = "revoked_at IS NULL AND kind = 'completion'"
+VALID_ATTENDANCE = "revoked_at IS NULL AND kind = 'attendance'"
+
+
 class Certificate(db.Model):
     __tablename__ = "certificates"
     __table_args__ = (
-        # One valid certificate per learner and course, whatever runs at the same moment;
-        # a revoked one may be followed by a reissued one.
+        # One valid certificate of completion per learner and course, and one of attendance per
+        # cohort member, whatever runs at the same moment; a revoked one may be followed by another.
         sa.Index("uq_certificates_valid", "user_id", "course_id", unique=True,
-                 postgresql_where=sa.text("revoked_at IS NULL"), sqlite_where=sa.text("revoked_at IS NULL")),
+                 postgresql_where=sa.text(VALID_COMPLETION), sqlite_where=sa.text(VALID_COMPLETION)),
+        sa.Index("uq_certificates_valid_attendance", "member_id", unique=True,
+                 postgresql_where=sa.text(VALID_ATTENDANCE), sqlite_where=sa.text(VALID_ATTENDANCE)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(16), unique=True)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     course_id: Mapped[int | None] = mapped_column(sa.ForeignKey("courses.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[CertificateKind] = mapped_column(enum_column(CertificateKind, 16), default=CertificateKind.COMPLETION,
+                                                  server_default=CertificateKind.COMPLETION.value)
+    # A certificate of attendance names the cohort member (who may have no account: a paper record).
+    member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cohort_members.id", ondelete="SET NULL"), index=True)
+    cohort_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     language: Mapped[str] = mapped_column(sa.String(5))
     design: Mapped[str] = mapped_column(sa.String(40))
     # The snapshot: later edits to the profile, the course or the settings do not change it.

@@ -5,11 +5,11 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
 from flask import current_app
+from sqlalchemy.orm import contains_eager
 
 from certificates.codes import grouped
-from certificates.models import Certificate
+from certificates.models import Certificate, CertificateKind
 from lms.accounts.models import User
 from lms.db import escape_like
 from lms.extensions import db
@@ -75,4 +75,15 @@ def valid_codes(course_id: int) -> dict[int, str]:
     """Each learner's valid certificate code in a course (grouped for reading), by user id."""
     return {user_id: grouped(code) for user_id, code in db.session.execute(
         sa.select(Certificate.user_id, Certificate.code).where(Certificate.course_id == course_id,
+                                                               Certificate.kind == CertificateKind.COMPLETION,
                                                                Certificate.revoked_at.is_(None)))}
+
+
+def attendance_codes(member_ids: list[int]) -> dict[int, str]:
+    """Each cohort member's valid certificate of attendance (grouped for reading), by member id."""
+    if not member_ids:
+        return {}
+    return {member_id: grouped(code) for member_id, code in db.session.execute(
+        sa.select(Certificate.member_id, Certificate.code).where(Certificate.member_id.in_(member_ids),
+                                                                 Certificate.kind == CertificateKind.ATTENDANCE,
+                                                                 Certificate.revoked_at.is_(None)))}

@@ -1,6 +1,15 @@
 """Public verification, the issuer's DID document, and the learner's certificates and downloads."""
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from certificates import keys, queries, status
@@ -8,6 +17,8 @@ from certificates.codes import grouped, normalize
 from certificates.forms import VerifyForm
 from certificates.issuing import document_for
 from certificates.models import Certificate
+from courses.cohorts.models import Cohort, CohortMember
+from courses.cohorts.services import can_manage
 from lms.accounts.permissions import can
 from lms.extensions import db, limiter
 from lms.i18n import LANGUAGES, current_language
@@ -77,13 +88,20 @@ def mine():
 
 
 def _downloadable(code: str) -> Certificate:
-    """The holder's own certificate (administrators may download any); 410 once revoked."""
+    """The holder's own certificate (administrators may download any, the cohort's trainers its
+    certificates of attendance, to hand them out); 410 once revoked."""
     certificate = queries.by_code(normalize(code))
-    if certificate is None or not (certificate.user_id == current_user.id or can("certificates.manage")):
+    if certificate is None or not (certificate.user_id == current_user.id or can("certificates.manage")
+                                   or _trains_holder(certificate)):
         abort(404)
     if certificate.is_revoked:
         abort(410)
     return certificate
+
+
+def _trains_holder(certificate: Certificate) -> bool:
+    member = db.session.get(CohortMember, certificate.member_id) if certificate.member_id else None
+    return member is not None and can_manage(db.session.get(Cohort, member.cohort_id), current_user)
 
 
 @bp.route("/certificates/<code>.pdf")

@@ -62,6 +62,7 @@ def _settings(form: CourseForm) -> editing.CourseSettings:
         enrollment_key=form.enrollment_key.data,
         is_closed=form.is_closed.data,
         texts=form.texts(),
+        min_attendance_percent=form.min_attendance_percent.data,
     )
 
 
@@ -129,6 +130,7 @@ def edit_course(slug):
         form.enrollment_mode.data = course.enrollment_mode.value
         form.enrollment_key.data = course.enrollment_key
         form.is_closed.data = course.is_closed
+        form.min_attendance_percent.data = course.min_attendance_percent
         for row in course.translations:
             getattr(form, f"title_{row.language}").data = row.title
             getattr(form, f"summary_{row.language}").data = row.summary

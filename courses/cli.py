@@ -4,8 +4,9 @@ from pathlib import Path
 
 import click
 
+from courses.cohorts.services import send_session_reminders
 from courses.content_files import ContentError, export_course, import_courses
-from lms.cli import lms_cli
+from lms.cli import lms_cli, mail_context
 from lms.extensions import db
 
 
@@ -39,3 +40,12 @@ def export_course_command(slug: str, directory: Path) -> None:
     except LookupError:
         raise click.ClickException(f"No course with the slug {slug!r}.")
     click.echo(f"Exported {slug} to {folder}.")
+
+
+@lms_cli.command("send-session-reminders")
+def send_session_reminders_command() -> None:
+    """Remind cohort members of the sessions held tomorrow (run once a day, for example from cron)."""
+    with mail_context():
+        sent = send_session_reminders()
+    db.session.commit()
+    click.echo(f"Sent {sent} session reminder(s).")

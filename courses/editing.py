@@ -43,6 +43,7 @@ class CourseSettings:
     enrollment_key: str | None
     is_closed: bool
     texts: dict[str, dict]  # language -> {"title", "summary", "outcomes"}
+    min_attendance_percent: int | None = None
 
 
 def _apply_settings(course: Course, settings: CourseSettings) -> None:
@@ -54,6 +55,7 @@ def _apply_settings(course: Course, settings: CourseSettings) -> None:
     course.enrollment_mode = settings.enrollment_mode
     course.enrollment_key = (settings.enrollment_key or "").strip() or None
     course.is_closed = settings.is_closed
+    course.min_attendance_percent = settings.min_attendance_percent
     rows = {row.language: row for row in course.translations}
     for language, text in settings.texts.items():
         row = rows.pop(language, None)

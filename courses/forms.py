@@ -7,10 +7,8 @@ from wtforms import (
     EmailField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
-    widgets,
 )
 from wtforms.validators import (
     DataRequired,
@@ -23,17 +21,10 @@ from wtforms.validators import (
 )
 
 from courses.models import Audience, CourseStatus, EnrollmentMode, Topic
-from lms.forms import options
+from lms.forms import MultiCheckboxField, options
 from lms.i18n import LANGUAGE_NAMES
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as a list of checkboxes, usable without JavaScript."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class CatalogueFilterForm(FlaskForm):
@@ -82,6 +73,10 @@ class CourseForm(FlaskForm):
     enrollment_mode = SelectField(_l("Enrolment"), choices=[], validators=[InputRequired()])
     enrollment_key = StringField(_l("Enrolment key"), validators=[Optional(), Length(max=64)])
     is_closed = BooleanField(_l("Closed to new learners"))
+    min_attendance_percent = IntegerField(
+        _l("Minimum attendance (% of sessions)"), validators=[Optional(), NumberRange(min=1, max=100)],
+        description=_l("Leave empty for a self-paced course. Otherwise learners complete the course only once they "
+                       "attended this share of their cohort's sessions."))
     title_fr = StringField(_l("Title in French"), validators=[Length(max=300)], render_kw={"lang": "fr"})
     title_ar = StringField(_l("Title in Arabic"), validators=[Length(max=300)],
                            render_kw={"lang": "ar", "dir": "rtl"})

@@ -97,6 +97,8 @@ class Course(db.Model):
     )
     enrollment_key: Mapped[str | None] = mapped_column(sa.String(64))
     is_closed: Mapped[bool] = mapped_column(default=False)
+    # Share of a cohort's held sessions a learner must attend to complete the course (none: no rule).
+    min_attendance_percent: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

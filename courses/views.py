@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from courses import queries, services
+from courses.assignments.queries import course_assignments
 from courses.editing import upload_folder
 from courses.forms import CatalogueFilterForm, EnrollForm
 from courses.models import Audience, EnrollmentMode, Lesson, Topic, Upload
@@ -63,8 +64,10 @@ def course_page(slug):
     # The pre-test is offered before the first lesson; it never blocks them.
     pre_test = next((quiz for quiz, _title in quizzes if quiz.kind.value == "pre_test"), None)
     offer_pre_test = bool(view.enrollment and pre_test and not has_attempted(pre_test.id, current_user.id))
+    assignments = course_assignments(view.course.id, _user_id()) if view.enrollment else []
     return render_template(
         "courses/course.html", view=view, items=items, modules=queries.by_module(items), quizzes=quizzes,
+        assignments=assignments, language=current_language(),
         pre_test=pre_test if offer_pre_test else None,
         enroll_form=EnrollForm(formdata=None),
         needs_key=view.course.enrollment_mode is EnrollmentMode.KEY,

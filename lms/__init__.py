@@ -32,20 +32,25 @@ def create_app(config: dict | None = None) -> Flask:
     from lms import cli, errors, main
     from lms.accounts.views import bp as accounts_bp
     from lms.admin.views import bp as admin_bp
+    from lms.notifications.views import bp as notifications_bp
     from lms.organizations.views import bp as organizations_bp
 
     app.register_blueprint(main.bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(organizations_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(notifications_bp)
 
-    import courses.cli  # noqa: F401 - adds the course commands to the lms group
-    import quizzes.cli  # noqa: F401 - adds the question bank commands
-    import quizzes.completion  # noqa: F401 - registers the graded-quiz completion requirement
     import certificates.cli  # noqa: F401 - adds the credential commands
     import certificates.issuing  # noqa: F401 - issues a certificate when a completion is recorded
+    import courses.assignments.completion  # noqa: F401 - registers the accepted-assignment requirement
+    import courses.cli  # noqa: F401 - adds the course commands to the lms group
+    import courses.cohorts.attendance  # noqa: F401 - registers the minimum-attendance requirement
+    import quizzes.cli  # noqa: F401 - adds the question bank commands
+    import quizzes.completion  # noqa: F401 - registers the graded-quiz completion requirement
     from certificates.admin import bp as certificates_admin_bp
     from certificates.views import bp as certificates_bp
+    from courses.assignments.views import bp as assignments_bp
     from courses.authoring import bp as authoring_bp
     from courses.cohorts.views import bp as cohorts_bp
     from courses.views import bp as courses_bp
@@ -55,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(courses_bp)
     app.register_blueprint(authoring_bp)
     app.register_blueprint(cohorts_bp)
+    app.register_blueprint(assignments_bp)
     app.register_blueprint(quizzes_bp)
     app.register_blueprint(quiz_results_bp)
     app.register_blueprint(certificates_bp)

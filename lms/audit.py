@@ -31,6 +31,9 @@ ACTIONS = {
     "certificate_reissued": _l("Certificate reissued"),
     "certificate_settings_changed": _l("Certificate settings changed"),
     "attendance_corrected": _l("Attendance corrected"),
+    "attendance_certificate_issued": _l("Certificate of attendance issued"),
+    "selection_marked": _l("Selection mark changed"),
+    "selection_announced": _l("Selection outcome announced"),
 }
 
 DETAIL_LABELS = {

@@ -87,13 +87,13 @@ def import_users_command(path: Path, no_invite: bool) -> None:
     db.session.commit()
     click.echo(f"Created {result.created} user(s), updated {result.updated}.")
     if not no_invite:
-        with _request_context():
+        with mail_context():
             failed = services.send_invitations(result.invitations)
         for email in failed:
             click.echo(f"invitation not sent: {email}", err=True)
 
 
-def _request_context():
+def mail_context():
     """Links in mails sent from the shell point at the public address in BASE_URL."""
     return current_app.test_request_context(base_url=current_app.config["BASE_URL"])
 

@@ -74,7 +74,10 @@ def load_config(instance_path: str, env: str | None = None, overrides: dict | No
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST": 65536,
         "ARGON2_PARALLELISM": 4,
-        "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+        # The largest request: a submission's file (SUBMISSION_MAX_MB at most) and its form.
+        "MAX_CONTENT_LENGTH": (int(os.environ.get("SUBMISSION_MAX_MB", "10")) + 1) * 1024 * 1024,
+        "SUBMISSION_MAX_MB": int(os.environ.get("SUBMISSION_MAX_MB", "10")),
+        "SUBMISSION_FOLDER": os.environ.get("SUBMISSION_FOLDER") or str(Path(instance_path) / "submissions"),
         "USERS_PER_PAGE": 50,
         "UPLOAD_MAX_BYTES": int(os.environ.get("UPLOAD_MAX_BYTES", str(4 * 1024 * 1024))),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER") or str(Path(instance_path) / "uploads"),

@@ -2,7 +2,7 @@
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField
+from wtforms import SelectChoice, SelectField, SelectMultipleField, widgets
 from wtforms.validators import InputRequired
 
 from lms.errors import DomainError
@@ -28,6 +28,13 @@ def form_status(form) -> int:
 def options(pairs) -> list[SelectChoice]:
     """Select options from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes, usable without JavaScript."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
 
 
 class ConfirmForm(FlaskForm):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask, current_app, render_template, url_for
+from flask import Flask, current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
 
 
@@ -16,10 +16,23 @@ class Mail:
     body: str
 
 
+def site_path(endpoint: str, **values) -> str:
+    """The path of a page, in a request or outside one (a command, a service run from the shell)."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        return url_for(endpoint, **values)
+
+
 def external_url(endpoint: str, **values) -> str:
     """An absolute link for a mail, on the configured public address, never the request's Host."""
+    return absolute(site_path(endpoint, **values))
+
+
+def absolute(path: str) -> str:
+    """A path of this site (as ``url_for`` gives it) on the configured public address."""
     base = urlsplit(current_app.config["BASE_URL"])
-    return urlunsplit((base.scheme, base.netloc, url_for(endpoint, **values), "", ""))
+    return urlunsplit((base.scheme, base.netloc, path, "", ""))
 
 
 def outbox() -> list[Mail]:

@@ -22,7 +22,12 @@ from lms.db import utcnow
 from lms.extensions import db as _db
 from lms.extensions import limiter
 from lms.mail import outbox
-from lms.organizations.models import Organization, OrganizationStatus, OrganizationType, name_key
+from lms.organizations.models import (
+    Organization,
+    OrganizationStatus,
+    OrganizationType,
+    name_key,
+)
 from lms.organizations.regions import Region
 from lms.security import hash_password
 
@@ -81,6 +86,7 @@ def app(tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": url,
             "RATELIMIT_STORAGE_URI": "memory://",
             "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
+            "SUBMISSION_FOLDER": str(tmp_path_factory.mktemp("submissions")),
             "CREDENTIAL_KEY_FOLDER": str(tmp_path_factory.mktemp("credential-keys")),
         }
     )
@@ -184,8 +190,9 @@ class Factories:
         import tempfile
         from pathlib import Path
 
-        from courses.content_files import import_course, read_course_folder
         from support import write_course
+
+        from courses.content_files import import_course, read_course_folder
 
         slug = slug or f"course-{self._next()}"
         folder = write_course(Path(tempfile.mkdtemp()), slug=slug, **options)

@@ -4,24 +4,24 @@ Every URL rule must be classified below; a new page fails ``test_every_url_is_cl
 someone decides who may see it.
 """
 
+from datetime import date
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from flask import url_for
-
 from sqlalchemy import select
 
-from datetime import date
-
 from certificates.issuing import issue_certificate
+from courses.assignments.models import Assignment, Submission, SubmissionVersion
 from courses.cohorts.models import Cohort, CohortMember, CohortSession
-from lms.db import utcnow
 from courses.editing import store_upload
 from courses.models import Course, Lesson, Module
-from quizzes.models import Quiz, QuizKind
 from lms.accounts import tokens
 from lms.accounts.models import Role, User
+from lms.db import utcnow
 from lms.extensions import db
+from quizzes.models import Quiz, QuizKind
 
 # Who may open a page with GET. A set of roles means "signed in with one of these roles".
 PUBLIC = "everyone"  # Guests and every role: 200.
@@ -35,6 +35,11 @@ OWNER_OR_ADMINS = "owner or administrators"  # As OWNER_ONLY, but administrators
 # The matrix's cohort is trained by another trainer: the matrix's trainer gets 404, learners and
 # managers 403 (not trainers at all), administrators 200.
 COHORT_TRAINERS = "cohort trainers"
+# The matrix's assignment: its instructions open to trainers and administrators (learners and
+# managers are not enrolled: 404); its selection decisions belong to a panel the matrix's trainer
+# is not on (403 for every role but administrators).
+ASSIGNMENT_READERS = "assignment readers"
+PANEL = "selection panel"
 
 GET_PAGES = {
     "main.index": PUBLIC,
@@ -102,6 +107,16 @@ GET_PAGES = {
     "cohorts.join": SIGNED_IN,
     "cohorts.join_invitation": SIGNED_IN,
     "cohorts.organization_cohorts": MANAGERS,
+    "cohorts.attendance_certificates": COHORT_TRAINERS,
+    "notifications.index": SIGNED_IN,
+    "notifications.settings": SIGNED_IN,
+    "assignments.index": AUTHORS,
+    "assignments.create": AUTHORS,
+    "assignments.edit": AUTHORS,
+    "assignments.show": ASSIGNMENT_READERS,
+    "assignments.download": OWNER_OR_ADMINS,
+    "assignments.submissions": AUTHORS,
+    "assignments.review": COHORT_TRAINERS,
 }
 
 # Actions that only accept POST, with who may send them (guests are sent to sign in).
@@ -130,6 +145,11 @@ POST_ACTIONS = {
     "cohorts.remove_member": COHORT_TRAINERS,
     "cohorts.remind": COHORT_TRAINERS,
     "cohorts.add_session": COHORT_TRAINERS,
+    "notifications.mark_read": SIGNED_IN,
+    "assignments.retire": AUTHORS,
+    "assignments.score": COHORT_TRAINERS,
+    "assignments.mark": COHORT_TRAINERS,
+    "assignments.announce": PANEL,
 }
 
 # Where an authorised viewer lands when the page itself redirects.
@@ -176,10 +196,21 @@ def world(make):
         db.session.flush()
         member = CohortMember(cohort_id=cohort.id, user_id=holder.id)
         session = CohortSession(cohort_id=cohort.id, title="Workshop", starts_at=utcnow())
-        db.session.add_all([member, session])
+        assignment = Assignment(course_id=course.id, titles={"fr": "Idée"}, is_selection=True,
+                                panel=[db.session.get(User, other_trainer.id)], rubric=[{"label": "Angle", "points": 5}])
+        db.session.add_all([member, session, assignment])
+        db.session.flush()
+        submission = Submission(assignment_id=assignment.id, user_id=holder.id, versions_count=1)
+        db.session.add(submission)
+        db.session.flush()
+        version = SubmissionVersion(submission_id=submission.id, number=1, file_token="access-matrix-file",
+                                    file_name="idea.pdf", file_type="application/pdf", file_size=9)
+        db.session.add(version)
         db.session.commit()
+        (Path(make.app.config["SUBMISSION_FOLDER"]) / "access-matrix-file").write_bytes(b"%PDF-1.4\n")
         cohort_values = {"cohort_id": cohort.id, "member_id": member.id, "session_id": session.id,
-                         "invite_token": cohort.invite_token}
+                         "invite_token": cohort.invite_token, "assignment_id": assignment.id,
+                         "submission_id": submission.id, "version_id": version.id}
     return {"cohort": cohort_values,"organization": organization, "users": users, "invited": invited, "course": course,
             "module_id": module_id, "lesson_id": lesson_id, "upload": upload, "certificate_code": code}
 
@@ -198,7 +229,7 @@ def url_values(rule, world, viewer) -> dict:
             values[name] = 999_999
         elif name == "number":
             values[name] = 1
-        elif name in ("cohort_id", "member_id", "session_id"):
+        elif name in ("cohort_id", "member_id", "session_id", "assignment_id", "submission_id", "version_id"):
             values[name] = world["cohort"][name]
         elif name == "token" and rule.endpoint == "cohorts.join_invitation":
             values[name] = world["cohort"]["invite_token"]
@@ -246,6 +277,10 @@ def expected_get(endpoint: str, viewer: str) -> tuple[int, str | None]:
         if viewer == "guest":
             return 302, "/login"
         return {"admin": (200, None), "trainer": (404, None)}.get(viewer, (403, None))
+    if access == ASSIGNMENT_READERS:
+        if viewer == "guest":
+            return 302, "/login"
+        return (200, None) if viewer in ("trainer", "admin") else (404, None)
     if access == OWNER_OR_ADMINS:
         return (302, "/login") if viewer == "guest" else ((200, None) if viewer == "admin" else (404, None))
     if viewer == "guest":
@@ -300,6 +335,10 @@ def test_post_actions_refuse_viewers_without_the_right(app, world, browser):
             if viewer == "admin":
                 continue
             expected = (302, "/login") if viewer == "guest" else ((404 if viewer == "trainer" else 403), None)
+        elif access == PANEL:
+            if viewer == "admin":
+                continue
+            expected = (302, "/login") if viewer == "guest" else (403, None)
         elif access == PUBLIC or (access != OWNER_ONLY and viewer != "guest" and Role(viewer) in access):
             continue  # Allowed: the action's own tests check what it does.
         else:

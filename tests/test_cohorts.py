@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from support import count, events, scalar, scalars
 
 from courses.cohorts.models import Attendance, Cohort, CohortMember, CohortSession
 from courses.models import Enrollment, Lesson, LessonProgress
@@ -14,7 +15,6 @@ from lms.accounts.models import Role, User
 from lms.db import utcnow
 from lms.extensions import db
 from lms.mail import outbox
-from support import count, events, scalar, scalars
 
 TODAY = date.today()
 
@@ -139,7 +139,8 @@ def test_a_csv_adds_new_and_existing_people_and_changes_no_account(app, make, co
     assert scalar(app, sa.select(User.full_name).where(User.id == existing.id)) == "Existing Person"
     new = scalar(app, sa.select(User).where(User.email == "new@example.org"))
     assert new is not None and enrolled(app, new, course) and enrolled(app, existing, course)
-    assert [mail.to for mail in sent(app)] == ["new@example.org"]
+    # The new account gets its invitation; the existing one is told it joined the group.
+    assert sorted(mail.to for mail in sent(app)) == ["existing@example.org", "new@example.org"]
 
 
 def test_trainers_cannot_set_roles_by_csv_and_a_full_cohort_takes_nobody(app, make, course, trainer,
@@ -168,8 +169,8 @@ def test_paper_participants_join_their_account_when_they_register(app, make, cou
     assert trainer_client.post_form(f"/cohorts/{cohort.id}/participants", {"full_name": ""}).status_code == 422
 
     trainer_client.post_form("/logout")
-    from lms.accounts.services import Profile, register_user
     from lms.accounts.models import Gender
+    from lms.accounts.services import Profile, register_user
     from lms.organizations.regions import Region
 
     with app.app_context():
@@ -272,3 +273,134 @@ def test_managers_see_their_organizations_members_across_cohorts(app, make, cour
 
     assert "Colleague Member" in page and "ANAPEC advisors" in page and "Outsider Member" not in page
     assert client.get(f"/cohorts/{cohort.id}").status_code == 403
+
+
+def _held_sessions(app, cohort, count_: int, minutes: int = 120) -> list[CohortSession]:
+    with app.app_context():
+        sessions = [CohortSession(cohort_id=cohort.id, title=f"Session {n}", duration_minutes=minutes,
+                                  starts_at=utcnow() - timedelta(days=count_ - n)) for n in range(count_)]
+        db.session.add_all(sessions)
+        db.session.commit()
+        return [session.id for session in sessions]
+
+
+def test_a_minimum_attendance_share_completes_the_course_and_gives_the_certificate(app, make, trainer,
+                                                                                  trainer_client):
+    from certificates.models import Certificate
+
+    course = make.course(slug="workshop-only", lessons=1)
+    with app.app_context():
+        from courses.models import Course
+        db.session.get(Course, course.id).min_attendance_percent = 75
+        db.session.commit()
+    cohort = make_cohort(app, course, trainer)
+    learner = make.user(email="amal@example.org", full_name="Amal Tazi")
+    with app.app_context():
+        member = CohortMember(cohort_id=cohort.id, user_id=learner.id)
+        lesson = db.session.scalar(sa.select(Lesson).where(Lesson.course_id == course.id))
+        db.session.add_all([member, Enrollment(user_id=learner.id, course_id=course.id),
+                            LessonProgress(user_id=learner.id, lesson_id=lesson.id, course_id=course.id)])
+        db.session.commit()
+        member_id = member.id
+    first, second, third, fourth = _held_sessions(app, cohort, 4)
+    roll = f"/cohorts/{cohort.id}/sessions/{{}}/attendance"
+
+    # Lessons done, two of four sessions attended: 50 %, not enough.
+    trainer_client.post_form(roll.format(first), {f"member-{member_id}": "present"})
+    trainer_client.post_form(roll.format(second), {f"member-{member_id}": "late"})
+    trainer_client.post_form(roll.format(third), {f"member-{member_id}": "absent"})
+    assert scalar(app, sa.select(Enrollment.completed_at)) is None and count(app, Certificate) == 0
+
+    # Excused from the fourth: two of the three expected, 67 %, still short of 75 %.
+    trainer_client.post_form(roll.format(fourth), {f"member-{member_id}": "excused"})
+    assert scalar(app, sa.select(Enrollment.completed_at)) is None
+
+    # The absence corrected to present: three of three.
+    trainer_client.post_form(roll.format(third), {f"member-{member_id}": "present"})
+    assert scalar(app, sa.select(Enrollment.completed_at)) is not None
+    assert count(app, Certificate) == 1
+    assert any("certificate" in mail.subject.lower() and mail.to == "amal@example.org" for mail in sent(app))
+
+
+def test_certificates_of_attendance_reach_paper_participants_and_verify(app, make, course, trainer,
+                                                                        trainer_client, client, login_as):
+    from certificates.models import Certificate, CertificateKind
+
+    cohort = make_cohort(app, course, trainer, name="Atelier Tanger, mars")
+    other_trainer = make.user(email="other@example.org", role=Role.TRAINER)
+    learner = make.user(email="amal@example.org", full_name="Amal Tazi")
+    with app.app_context():
+        db.session.add_all([CohortMember(cohort_id=cohort.id, user_id=learner.id),
+                            CohortMember(cohort_id=cohort.id, full_name="Youssef Paper"),
+                            CohortMember(cohort_id=cohort.id, full_name="Never Came")])
+        db.session.commit()
+    member, paper, absent = scalars(app, sa.select(CohortMember).order_by(CohortMember.id))
+    first, second = _held_sessions(app, cohort, 2, minutes=90)
+    roll = f"/cohorts/{cohort.id}/sessions/{{}}/attendance"
+    trainer_client.post_form(roll.format(first), {f"member-{member.id}": "present", f"member-{paper.id}": "present",
+                                                  f"member-{absent.id}": "absent"})
+    trainer_client.post_form(roll.format(second), {f"member-{member.id}": "present"})
+
+    page = read(trainer_client, f"/cohorts/{cohort.id}/certificates")
+    assert "Youssef Paper" in page and f'value="{member.id}"' in page
+    assert f'value="{absent.id}"' not in page  # nothing attended: nothing to tick
+
+    issued = trainer_client.post_form(f"/cohorts/{cohort.id}/certificates",
+                                      {"member": [str(member.id), str(paper.id), str(absent.id)]})
+    assert issued.status_code == 302
+    certificates = {c.member_id: c for c in scalars(app, sa.select(Certificate))}
+    assert set(certificates) == {member.id, paper.id}  # the one who never came gets none
+    assert all(c.kind is CertificateKind.ATTENDANCE for c in certificates.values())
+    assert certificates[member.id].hours == 3.0 and certificates[paper.id].hours == 1.5
+    assert certificates[paper.id].holder_name == "Youssef Paper" and certificates[paper.id].user_id is None
+    assert certificates[member.id].cohort_name == "Atelier Tanger, mars"
+
+    # Issuing again gives nobody a second one.
+    trainer_client.post_form(f"/cohorts/{cohort.id}/certificates", {"member": [str(member.id)]})
+    assert count(app, Certificate) == 2
+
+    # The trainer downloads the paper participant's PDF to hand it out; another trainer cannot.
+    code = certificates[paper.id].display_code
+    pdf = trainer_client.get(f"/certificates/{code}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    outsider = app.test_client()
+    login_as(other_trainer, target=outsider)
+    assert outsider.get(f"/certificates/{code}.pdf").status_code == 404
+    assert outsider.post_form(f"/cohorts/{cohort.id}/certificates", {"member": [str(absent.id)]}).status_code == 404
+
+    # Anyone verifies it like any other certificate.
+    anonymous = app.test_client()
+    public = html.unescape(anonymous.get(f"/verify/{code}", headers={"Accept-Language": "en"}).get_data(as_text=True))
+    assert "This certificate is valid" in public and "Certificate of attendance" in public
+    assert "Atelier Tanger, mars" in public and "Youssef Paper" in public
+    # The learner with an account was told, and finds it in "My certificates".
+    assert any(mail.to == "amal@example.org" and "certificate" in mail.subject.lower() for mail in sent(app))
+
+
+def test_members_are_reminded_of_tomorrows_session_once(app, make, course, trainer, runner):
+    from zoneinfo import ZoneInfo
+
+    from lms.notifications.models import Notification
+
+    cohort = make_cohort(app, course, trainer, name="Groupe Rabat")
+    learner = make.user(email="amal@example.org", full_name="Amal Tazi", locale="ar")
+    muted = make.user(email="quiet@example.org", muted_emails=",session_reminder,")
+    zone = ZoneInfo("Africa/Casablanca")
+    tomorrow = (utcnow().astimezone(zone) + timedelta(days=1)).replace(hour=9, minute=30, second=0, microsecond=0)
+    with app.app_context():
+        db.session.add_all([
+            CohortMember(cohort_id=cohort.id, user_id=learner.id), CohortMember(cohort_id=cohort.id, user_id=muted.id),
+            CohortMember(cohort_id=cohort.id, full_name="Paper Person"),
+            CohortSession(cohort_id=cohort.id, title="Atelier", starts_at=tomorrow, place="ANAPEC Rabat"),
+            CohortSession(cohort_id=cohort.id, title="Later", starts_at=tomorrow + timedelta(days=2))])
+        db.session.commit()
+
+    first = runner.invoke(args=["lms", "send-session-reminders"])
+    assert first.exit_code == 0 and "Sent 2 session reminder(s)." in first.output
+    mails = sent(app)
+    assert [mail.to for mail in mails] == ["amal@example.org"]  # the other muted this email
+    assert "Atelier" in mails[0].body and "ANAPEC Rabat" in mails[0].body and "مرحبًا Amal Tazi" in mails[0].body
+    assert count(app, Notification) == 2  # both still see it on their page
+
+    again = runner.invoke(args=["lms", "send-session-reminders"])
+    assert "Sent 0 session reminder(s)." in again.output and len(sent(app)) == 1

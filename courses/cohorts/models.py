@@ -1,7 +1,7 @@
 """A cohort is one run of a course; its members may be accounts or participants recorded on paper."""
 
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -97,6 +97,11 @@ class CohortSession(db.Model):
     duration_minutes: Mapped[int] = mapped_column(default=120)
     mode: Mapped[SessionMode] = mapped_column(enum_column(SessionMode, 16), default=SessionMode.IN_PERSON)
     place: Mapped[str] = mapped_column(sa.String(300), default="")
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
 
 
 class AttendanceStatus(LabelledEnum):

@@ -5,7 +5,15 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from courses.cohorts.models import Attendance, Cohort, CohortMember, CohortSession, cohort_trainers
+from courses.assignments.models import Assignment
+from courses.assignments.queries import statuses_for
+from courses.cohorts.models import (
+    Attendance,
+    Cohort,
+    CohortMember,
+    CohortSession,
+    cohort_trainers,
+)
 from courses.models import (
     Course,
     Enrollment,
@@ -46,6 +54,7 @@ class MemberRow:
     locale: str | None
     lessons_done: set[int] = field(default_factory=set)
     grades: dict[int, float] = field(default_factory=dict)
+    assignments: dict[int, object] = field(default_factory=dict)  # assignment id -> SubmissionStatus
     last_activity: datetime | None = None
     completed_at: datetime | None = None
     attended: int = 0
@@ -59,6 +68,7 @@ class MemberRow:
 class Dashboard:
     lessons: list[tuple[int, str]]
     quizzes: list[tuple[int, str]]
+    assignments: list[tuple[int, str]]
     members: list[MemberRow]
     sessions: list[CohortSession]
 
@@ -102,6 +112,10 @@ def dashboard(cohort: Cohort, language: str) -> Dashboard:
             row = by_user[user_id]
             row.grades[quiz_id] = best
             row.last_activity = max(filter(None, [row.last_activity, last]))
+    assignments = db.session.execute(sa.select(Assignment.id, Assignment.titles).where(
+        Assignment.course_id == cohort.course_id, sa.not_(Assignment.is_retired)).order_by(Assignment.id)).all()
+    for (user_id, assignment_id), status in statuses_for(cohort.course_id, list(by_user)).items():
+        by_user[user_id].assignments[assignment_id] = status
     for member_id, attended in db.session.execute(
             sa.select(Attendance.member_id, sa.func.count(Attendance.id))
             .join(CohortSession, CohortSession.id == Attendance.session_id)
@@ -113,6 +127,7 @@ def dashboard(cohort: Cohort, language: str) -> Dashboard:
                                        .order_by(CohortSession.starts_at)))
     return Dashboard(lessons=[(lesson_id, localized(texts, language)) for lesson_id, texts in lesson_titles.items()],
                      quizzes=[(quiz_id, localized(titles, language)) for quiz_id, titles in quizzes],
+                     assignments=[(assignment_id, localized(titles, language)) for assignment_id, titles in assignments],
                      members=list(rows.values()), sessions=sessions)
 
 
@@ -129,6 +144,13 @@ def roll(session: CohortSession) -> list[tuple[CohortMember, str, object]]:
         .outerjoin(Attendance, sa.and_(Attendance.member_id == CohortMember.id, Attendance.session_id == session.id))
         .where(CohortMember.cohort_id == session.cohort_id)
         .order_by(sa.func.coalesce(User.full_name, CohortMember.full_name)))]
+
+
+def roll_names(cohort: Cohort) -> list[tuple[CohortMember, str]]:
+    """The cohort's members with their name, by name (one query)."""
+    return [(member, full_name or member.full_name) for member, full_name in db.session.execute(
+        sa.select(CohortMember, User.full_name).outerjoin(User, User.id == CohortMember.user_id)
+        .where(CohortMember.cohort_id == cohort.id).order_by(sa.func.coalesce(User.full_name, CohortMember.full_name)))]
 
 
 def attendance_rows(cohort: Cohort):

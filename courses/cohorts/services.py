@@ -2,9 +2,11 @@
 
 import hmac
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -16,16 +18,24 @@ from courses.cohorts.models import (
     CohortSession,
     cohort_trainers,
 )
+from courses.completion import update_completion
 from courses.models import Course, Enrollment
 from courses.services import find_enrollment
-from lms.accounts.importing import ImportFailed, RowError, import_users, validate_users_csv
+from lms.accounts.importing import (
+    ImportFailed,
+    RowError,
+    import_users,
+    validate_users_csv,
+)
 from lms.accounts.models import Gender, Role, User
 from lms.accounts.services import REGISTRATION_HOOKS, normalize_email
 from lms.audit import record_event
 from lms.db import utcnow
 from lms.errors import DomainError, flush_or_conflict
 from lms.extensions import db
-from lms.mail import external_url, send_mail
+from lms.mail import external_url, send_mail, site_path
+from lms.notifications.models import NotificationKind
+from lms.notifications.services import notify
 from lms.organizations.models import Organization, OrganizationType
 
 
@@ -121,7 +131,7 @@ def _enrol(user: User, course_id: int, actor: User | None) -> None:
                                   enrolled_by_id=actor.id if actor is not None else None))
 
 
-def add_member(cohort: Cohort, user: User, actor: User | None = None, notify: bool = True) -> CohortMember:
+def add_member(cohort: Cohort, user: User, actor: User | None = None, notify_user: bool = True) -> CohortMember:
     """Put an account in the cohort and enrol it in the course (once, within the capacity)."""
     _lock(cohort)
     member = _member_of(cohort, user)
@@ -132,8 +142,8 @@ def add_member(cohort: Cohort, user: User, actor: User | None = None, notify: bo
     db.session.add(member)
     _enrol(user, cohort.course_id, actor)
     db.session.flush()
-    if notify and actor is not None and user.has_password:
-        _mail_added(cohort, user)
+    if notify_user and actor is not None:
+        _notify_added(cohort, user)
     return member
 
 
@@ -215,6 +225,8 @@ def import_members(cohort: Cohort, data: bytes, actor: User, filename: str = "")
         db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id, added_by_id=actor.id))
         _enrol(user, cohort.course_id, actor)
     db.session.flush()
+    for user in new:
+        _notify_added(cohort, user)  # a new account gets its invitation instead (no password yet: no email)
     return result.created, len(new), result.invitations
 
 
@@ -252,16 +264,28 @@ def record_attendance(session: CohortSession, statuses: dict[int, AttendanceStat
             row.status, row.recorded_by_id = status, actor.id
             changes += 1
     db.session.flush()
+    _update_completions(session, [members[member_id] for member_id in statuses])
     return changes
+
+
+def _update_completions(session: CohortSession, members: list[CohortMember]) -> None:
+    """Attendance can complete a course that requires a minimum share of it."""
+    cohort = db.session.get(Cohort, session.cohort_id)
+    course = db.session.get(Course, cohort.course_id)
+    if not course.min_attendance_percent:
+        return
+    user_ids = [member.user_id for member in members if member.user_id]
+    for enrollment in db.session.scalars(sa.select(Enrollment).where(
+            Enrollment.course_id == course.id, Enrollment.user_id.in_(user_ids), Enrollment.completed_at.is_(None))):
+        update_completion(enrollment)
 
 
 def _name(member: CohortMember) -> str:
     return member.full_name or (db.session.get(User, member.user_id).full_name if member.user_id else "")
 
 
-def _mail_added(cohort: Cohort, user: User) -> None:
-    send_mail(user.email, _l("You joined a training group on Masar"), "mail/cohort_added.txt", locale=user.locale,
-              name=user.full_name, cohort=cohort.name, link=external_url("courses.my_learning"))
+def _notify_added(cohort: Cohort, user: User) -> None:
+    notify(user, NotificationKind.COHORT_ADDED, site_path("courses.my_learning"), cohort=cohort.name)
 
 
 def send_reminders(cohort: Cohort, users: list[User], course_title: str) -> int:
@@ -271,3 +295,34 @@ def send_reminders(cohort: Cohort, users: list[User], course_title: str) -> int:
                   locale=user.locale, name=user.full_name, cohort=cohort.name, course=course_title,
                   link=external_url("courses.my_learning"))
     return len(users)
+
+
+def send_session_reminders(now: datetime | None = None) -> int:
+    """Remind every member with an account of each session held tomorrow (local time), once.
+
+    Meant to run daily (``flask lms send-session-reminders``); returns the number of people reminded.
+    """
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    tomorrow = (now or utcnow()).astimezone(zone).date() + timedelta(days=1)
+    start = datetime.combine(tomorrow, time.min, zone)
+    sessions = list(db.session.execute(
+        sa.select(CohortSession, Cohort.name).join(Cohort, Cohort.id == CohortSession.cohort_id)
+        .where(CohortSession.starts_at >= start, CohortSession.starts_at < start + timedelta(days=1),
+               CohortSession.reminded_at.is_(None)).with_for_update(of=CohortSession)))
+    if not sessions:
+        return 0
+    people = db.session.execute(
+        sa.select(CohortMember.cohort_id, User).join(User, User.id == CohortMember.user_id)
+        .where(CohortMember.cohort_id.in_({session.cohort_id for session, _name in sessions}), User.is_active))
+    by_cohort: dict[int, list[User]] = {}
+    for cohort_id, user in people:
+        by_cohort.setdefault(cohort_id, []).append(user)
+    sent = 0
+    for session, cohort_name in sessions:
+        for user in by_cohort.get(session.cohort_id, []):
+            notify(user, NotificationKind.SESSION_REMINDER, site_path("courses.my_learning"), session=session.title,
+                   cohort=cohort_name, starts_at=session.starts_at.isoformat(), place=session.place)
+            sent += 1
+        session.reminded_at = utcnow()
+    db.session.flush()
+    return sent

@@ -3,11 +3,25 @@
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from certificates.issuing import issue_attendance_certificate
+from certificates.queries import attendance_codes
 from courses.cohorts import queries, services
+from courses.cohorts.attendance import cohort_shares
 from courses.cohorts.forms import (
     AddMemberForm,
     CohortForm,
@@ -16,7 +30,13 @@ from courses.cohorts.forms import (
     ParticipantForm,
     SessionForm,
 )
-from courses.cohorts.models import AttendanceStatus, Cohort, CohortMember, CohortSession, SessionMode
+from courses.cohorts.models import (
+    AttendanceStatus,
+    Cohort,
+    CohortMember,
+    CohortSession,
+    SessionMode,
+)
 from courses.queries import course_choices, course_titles
 from lms.accounts.importing import ImportFailed
 from lms.accounts.models import Gender, Role, User
@@ -349,3 +369,39 @@ def organization_cohorts():
         abort(404)
     return render_template("cohorts/organization.html", rows=queries.organization_members_in_cohorts(
         current_user.organization_id), titles=course_titles(current_language()))
+
+
+# Certificates of attendance ------------------------------------------------------------------------
+
+@bp.route("/cohorts/<int:cohort_id>/certificates", methods=["GET", "POST"])
+@permission_required("courses.author")
+def attendance_certificates(cohort_id):
+    """Issue certificates of attendance to the participants chosen (with or without an account)."""
+    cohort = _cohort(cohort_id)
+    shares = cohort_shares(cohort)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        chosen = set(request.form.getlist("member", type=int))
+        members = list(db.session.scalars(sa.select(CohortMember).where(
+            CohortMember.cohort_id == cohort.id, CohortMember.id.in_(chosen))))
+        if len(members) != len(chosen):
+            abort(404)
+        issued, refused = 0, []
+        for member in members:
+            try:
+                issue_attendance_certificate(member, shares[member.id], current_user)
+                issued += 1
+            except DomainError as error:
+                refused.append(error.message)
+        db.session.commit()
+        if issued:
+            flash(ngettext("%(num)s certificate of attendance issued.", "%(num)s certificates of attendance issued.",
+                           issued), "success")
+        for message in sorted(set(refused)):
+            flash(message, "error")
+        return redirect(url_for("cohorts.attendance_certificates", cohort_id=cohort.id))
+    course = queries.course_of(cohort)
+    return render_template("cohorts/certificates.html", cohort=cohort, rows=queries.roll_names(cohort),
+                           shares=shares, codes=attendance_codes(list(shares)),
+                           minimum=course.min_attendance_percent,
+                           course_title=course_titles(current_language()).get(cohort.course_id, ""))

@@ -73,6 +73,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Kinds of notification the person does not want by email, as ",a,b," (they stay on their page).
+    muted_emails: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
 
     organization: Mapped[Organization | None] = relationship(back_populates="members", lazy="joined")
 

@@ -1,0 +1,1 @@
+"""Assignments: work learners hand in, trainers review, and panels select from."""
