@@ -279,8 +279,58 @@ def test_a_panel_scores_independently_ranks_selects_and_tells_applicants(app, ma
     outcomes = {n.user_id: n.params["selected"] for n in scalars(
         app, sa.select(Notification).where(Notification.kind == "selection_outcome"))}
     assert outcomes == {learner.id: True, classmate.id: False}
+    with app.test_request_context():
+        from flask_babel import force_locale, gettext
+        with force_locale("ar"):
+            selected_text = gettext("You were selected.")
+    assert selected_text in read(signed_in(app, login_as, learner), f"/assignments/{assignment.id}")
+    assert "Your submission was not selected this time." in read(signed_in(app, login_as, classmate),
+                                                                 f"/assignments/{assignment.id}")
     assert scalar(app, sa.select(Submission.selection).where(Submission.id == salma.id)) is Selection.SELECTED
     # The selection is closed: no more scores or marks.
     assert jury.post_form(f"/submissions/{karim.id}/score", {"score-0": "9"}).status_code == 422
     assert jury.post_form(f"/assignments/{assignment.id}/announce").status_code == 302
     assert count(app, Notification, Notification.kind == "selection_outcome") == 2
+
+
+def test_reviewer_pages_run_a_fixed_number_of_queries(app, make, course, people, login_as, count_queries):
+    from courses.cohorts.models import CohortSession
+    from lms.notifications.models import NotificationKind
+
+    trainer, other_trainer, learner, classmate = people
+    assignment = make_assignment(app, course, is_selection=True, panel=[trainer],
+                                 rubric=[{"label": "Angle", "points": 10}])
+    cohort_id = scalar(app, sa.select(CohortMember.cohort_id).where(CohortMember.user_id == learner.id))
+    client = signed_in(app, login_as, trainer)
+    pages = {"/assignments/{a}/submissions": 7, "/submissions/{s}": 11, "/notifications": 2,
+             "/cohorts/{c}/certificates": 8, "/cohorts/{c}": 13}
+    counts = {}
+    for size in (2, 25):
+        with app.app_context():
+            start = db.session.scalar(sa.select(sa.func.count(User.id)))
+            for n in range(size):
+                user = User(email=f"bulk{start + n}@example.org", full_name=f"Bulk {start + n}")
+                db.session.add(user)
+                db.session.flush()
+                db.session.add_all([CohortMember(cohort_id=cohort_id, user_id=user.id),
+                                    Enrollment(user_id=user.id, course_id=course.id),
+                                    Notification(user_id=trainer.id, kind=NotificationKind.COHORT_ADDED,
+                                                 params={"cohort": "x"}, link="/")])
+                submission = Submission(assignment_id=assignment.id, user_id=user.id, versions_count=1)
+                db.session.add(submission)
+                db.session.flush()
+                db.session.add_all([SubmissionVersion(submission_id=submission.id, number=1, text="idea"),
+                                    PanelScore(submission_id=submission.id, reviewer_id=trainer.id, total=n % 10,
+                                               scores=[n % 10]),
+                                    Review(submission_id=submission.id, reviewer_id=trainer.id, version_number=1,
+                                           comment="ok", status="submitted")])
+            db.session.add(CohortSession(cohort_id=cohort_id, title="S", starts_at=utcnow()))
+            db.session.commit()
+            first = db.session.scalar(sa.select(Submission.id).order_by(Submission.id))
+        for template, budget in pages.items():
+            url = template.format(a=assignment.id, s=first, c=cohort_id)
+            with count_queries() as queries:
+                assert client.get(url).status_code == 200, url
+            counts.setdefault(template, []).append(len(queries))
+            assert len(queries) <= budget, (url, len(queries))
+    assert {url: found for url, found in counts.items() if found[0] != found[1]} == {}
