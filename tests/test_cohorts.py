@@ -384,6 +384,19 @@ def test_certificates_of_attendance_reach_paper_participants_and_verify(app, mak
     # The learner with an account was told, and finds it in "My certificates".
     assert any(mail.to == "amal@example.org" and mail.subject == ready(app) for mail in sent(app))
 
+    # An administrator reissues the paper participant's certificate: the old one is revoked, the new
+    # one counts the same attendance.
+    admin = make.user(email="admin@example.org", role=Role.ADMIN, locale="en")
+    office = app.test_client()
+    login_as(admin, target=office)
+    assert "Atelier Tanger, mars" in read(office, f"/admin/certificates/{code}")
+    assert office.post_form(f"/admin/certificates/{code}/reissue",
+                            {"reissue-reason": "Name misspelt on the sheet"}).status_code == 302
+    paper_certificates = scalars(app, sa.select(Certificate).where(Certificate.member_id == paper.id)
+                                 .order_by(Certificate.id))
+    assert [c.is_revoked for c in paper_certificates] == [True, False]
+    assert paper_certificates[1].hours == 1.5 and paper_certificates[1].kind is CertificateKind.ATTENDANCE
+
 
 def test_members_are_reminded_of_tomorrows_session_once(app, make, course, trainer, runner):
     from zoneinfo import ZoneInfo
