@@ -2,7 +2,6 @@
 
 import hashlib
 from datetime import date
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -29,7 +28,7 @@ from lms.audit import record_event
 from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
-from lms.i18n import LANGUAGES
+from lms.i18n import LANGUAGES, to_local
 from lms.mail import site_path
 from lms.notifications.models import NotificationKind
 from lms.notifications.services import notify
@@ -58,7 +57,7 @@ def update_issuer_settings(names: dict, signatory_name: str, signatory_titles: d
 
 
 def _local_date(moment) -> date:
-    return moment.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    return to_local(moment).date()
 
 
 def _language_for(locale: str | None, titles: dict) -> str:

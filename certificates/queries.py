@@ -2,10 +2,8 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import contains_eager
 
 from certificates.codes import grouped
@@ -13,6 +11,7 @@ from certificates.models import Certificate, CertificateKind
 from lms.accounts.models import User
 from lms.db import escape_like
 from lms.extensions import db
+from lms.i18n import from_local
 
 
 def by_code(code: str | None) -> Certificate | None:
@@ -42,7 +41,7 @@ class CertificateFilters:
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(), ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    return from_local(datetime.combine(day, time()))
 
 
 def certificates_query(filters: CertificateFilters) -> sa.Select:

@@ -1,6 +1,9 @@
 """Locale selection and formatting helpers shared by views and templates."""
 
+from datetime import datetime
 from pathlib import Path
+
+from babel.dates import get_timezone as get_babel_timezone
 
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale as babel_locale
@@ -64,3 +67,19 @@ def init_app(app: Flask) -> None:
             "text_direction": text_direction(language),
             "language_names": LANGUAGE_NAMES,
         }
+
+
+def local_zone():
+    """The platform's time zone, from the same data the pages format dates with (Babel's)."""
+    return get_babel_timezone(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def to_local(moment: datetime) -> datetime:
+    """An aware moment as a wall-clock time of the platform's time zone."""
+    return moment.astimezone(local_zone())
+
+
+def from_local(wall_clock: datetime) -> datetime:
+    """A naive wall-clock time typed in the platform's time zone, as an aware moment."""
+    zone = local_zone()
+    return zone.localize(wall_clock) if hasattr(zone, "localize") else wall_clock.replace(tzinfo=zone)

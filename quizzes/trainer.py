@@ -1,14 +1,12 @@
 """Quiz results for trainers: every attempt, extra attempts or time for one learner, item analysis, CSV."""
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -42,7 +40,7 @@ from lms.accounts.permissions import permission_required
 from lms.accounts.services import find_user_by_email
 from lms.extensions import db
 from lms.forms import form_status, options
-from lms.i18n import LANGUAGE_NAMES, current_language, localized
+from lms.i18n import LANGUAGE_NAMES, current_language, from_local, localized, to_local
 from lms.yamldoc import ContentError
 from quizzes import analysis
 from quizzes.editing import QuizSettings, update_quiz_settings
@@ -108,13 +106,13 @@ def _local(value: datetime | None) -> datetime | None:
     """A date typed in the platform's time zone, as an aware datetime."""
     if value is None:
         return None
-    return value.replace(tzinfo=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    return from_local(value)
 
 
 def _typed(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).replace(tzinfo=None)
+    return to_local(value).replace(tzinfo=None)
 
 
 def _course(slug: str) -> Course:

@@ -124,7 +124,10 @@ def test_an_author_writes_an_assignment_in_three_languages(app, make, course, cl
     assert assignment.rubric == [{"label": "Angle", "points": 10}, {"label": "Sources", "points": 5}]
     assert "<strong>sources</strong>" in assignment.instructions_html["fr"]
     assert "<script" not in assignment.instructions_html["fr"]
-    assert assignment.deadline.hour == 22  # 23:59 in Morocco (UTC+1) is 22:59 UTC
+    with app.app_context():  # typed in Morocco time, kept as a moment, shown again as typed
+        from lms.i18n import to_local
+        assert to_local(assignment.deadline).strftime("%Y-%m-%d %H:%M") == "2030-05-31 23:59"
+    assert 'value="2030-05-31T23:59"' in read(client, f"/author/assignments/{assignment.id}/edit")
     learner = make.user(email="l@example.org")
     assert signed_in(app, login_as, learner).post_form(url, form).status_code == 403
 

@@ -17,12 +17,12 @@ from conftest import PASSWORD
 from courses.assignments.models import Assignment, Submission, SubmissionStatus
 from courses.cohorts.models import Attendance, CohortMember
 from courses.models import Course, Enrollment, Lesson, LessonProgress
-from lms.accounts.models import Role, User
+from lms.accounts.models import Role
 from lms.db import utcnow
 from lms.extensions import db
 from lms.mail import outbox
 from lms.notifications.models import Notification
-from support import scalar, scalars
+from support import scalar
 from test_browser import assert_fits_a_small_phone, serious_violations
 
 pytestmark = pytest.mark.browser

@@ -65,7 +65,7 @@ class SubmissionStatus(LabelledEnum):
 
     @classmethod
     def _labels(cls):
-        return {cls.SUBMITTED: _l("Submitted"), cls.NEEDS_REVISION: _l("Needs revision"),
+        return {cls.SUBMITTED: _l("Handed in"), cls.NEEDS_REVISION: _l("Needs revision"),
                 cls.ACCEPTED: _l("Accepted")}
 
 

@@ -1,7 +1,5 @@
 """Assignment pages: authors write them, learners hand in versions, trainers review, panels select."""
 
-from zoneinfo import ZoneInfo
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -41,15 +39,11 @@ from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.forms import ConfirmForm, apply_domain_error, form_status
-from lms.i18n import LANGUAGES, current_language
+from lms.i18n import LANGUAGES, current_language, from_local, to_local
 
 bp = Blueprint("assignments", __name__, template_folder="templates")
 
 AUTHOR = "courses.author"
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def _assignment(assignment_id: int) -> Assignment:
@@ -67,7 +61,7 @@ def _panel_choices() -> list[User]:
 
 
 def _details(form: AssignmentForm) -> services.AssignmentDetails:
-    deadline = form.deadline.data.replace(tzinfo=_zone()) if form.deadline.data else None
+    deadline = from_local(form.deadline.data) if form.deadline.data else None
     return services.AssignmentDetails(
         titles={code: getattr(form, f"title_{code}").data or "" for code in LANGUAGES},
         instructions={code: getattr(form, f"instructions_{code}").data or "" for code in LANGUAGES},
@@ -124,8 +118,7 @@ def edit(assignment_id):
         for code in LANGUAGES:
             getattr(form, f"title_{code}").data = assignment.titles.get(code, "")
             getattr(form, f"instructions_{code}").data = assignment.instructions.get(code, "")
-        form.deadline.data = (assignment.deadline.astimezone(_zone()).replace(tzinfo=None)
-                              if assignment.deadline else None)
+        form.deadline.data = to_local(assignment.deadline).replace(tzinfo=None) if assignment.deadline else None
         form.accepts_text.data = assignment.accepts_text
         form.file_types.data = assignment.file_type_codes
         form.max_file_mb.data = assignment.max_file_mb

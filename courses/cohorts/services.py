@@ -3,10 +3,8 @@
 import hmac
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -33,6 +31,7 @@ from lms.audit import record_event
 from lms.db import utcnow
 from lms.errors import DomainError, flush_or_conflict
 from lms.extensions import db
+from lms.i18n import from_local, to_local
 from lms.mail import external_url, send_mail, site_path
 from lms.notifications.models import NotificationKind
 from lms.notifications.services import notify
@@ -302,9 +301,8 @@ def send_session_reminders(now: datetime | None = None) -> int:
 
     Meant to run daily (``flask lms send-session-reminders``); returns the number of people reminded.
     """
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    tomorrow = (now or utcnow()).astimezone(zone).date() + timedelta(days=1)
-    start = datetime.combine(tomorrow, time.min, zone)
+    tomorrow = to_local(now or utcnow()).date() + timedelta(days=1)
+    start = from_local(datetime.combine(tomorrow, time.min))
     sessions = list(db.session.execute(
         sa.select(CohortSession, Cohort.name).join(Cohort, Cohort.id == CohortSession.cohort_id)
         .where(CohortSession.starts_at >= start, CohortSession.starts_at < start + timedelta(days=1),

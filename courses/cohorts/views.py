@@ -1,13 +1,10 @@
 """Cohort pages: trainers run their cohorts (members, sessions, attendance); learners join; managers look."""
 
-from zoneinfo import ZoneInfo
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -46,7 +43,7 @@ from lms.errors import DomainError
 from lms.exports import csv_text
 from lms.extensions import db
 from lms.forms import ConfirmForm, apply_domain_error, form_status
-from lms.i18n import current_language
+from lms.i18n import current_language, from_local, to_local
 from lms.mail import external_url
 from lms.organizations.models import OrganizationType
 from lms.organizations.services import approved_organizations
@@ -259,8 +256,7 @@ def add_session(cohort_id):
     cohort = _cohort(cohort_id)
     form = SessionForm()
     if form.validate_on_submit():
-        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-        starts_at = form.starts_at.data.replace(tzinfo=zone)
+        starts_at = from_local(form.starts_at.data)
         services.add_session(cohort, CohortSession(
             title=form.title.data.strip(), starts_at=starts_at, duration_minutes=form.duration_minutes.data,
             mode=SessionMode(form.mode.data), place=(form.place.data or "").strip()))
@@ -309,8 +305,7 @@ def attendance(cohort_id, session_id):
 @permission_required("courses.author")
 def attendance_csv(cohort_id):
     cohort = _cohort(cohort_id)
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    rows = ([title, starts_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), name, email or "", status.value]
+    rows = ([title, to_local(starts_at).strftime("%Y-%m-%d %H:%M"), name, email or "", status.value]
             for title, starts_at, name, email, status in queries.attendance_rows(cohort))
     return Response(csv_text(["session", "starts_at", "name", "email", "status"], rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="attendance-{cohort.id}.csv"'})
