@@ -74,7 +74,7 @@ class CourseForm(FlaskForm):
     enrollment_key = StringField(_l("Enrolment key"), validators=[Optional(), Length(max=64)])
     is_closed = BooleanField(_l("Closed to new learners"))
     min_attendance_percent = IntegerField(
-        _l("Minimum attendance (% of sessions)"), validators=[Optional(), NumberRange(min=1, max=100)],
+        _l("Minimum attendance, as a percentage of sessions"), validators=[Optional(), NumberRange(min=1, max=100)],
         description=_l("Leave empty for a self-paced course. Otherwise learners complete the course only once they "
                        "attended this share of their cohort's sessions."))
     title_fr = StringField(_l("Title in French"), validators=[Length(max=300)], render_kw={"lang": "fr"})
