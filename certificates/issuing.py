@@ -121,6 +121,12 @@ def issue_attendance_certificate(member: CohortMember, share: Share, actor, lang
     """
     if share.attended == 0:
         raise DomainError(_("This participant has not attended any session yet."))
+    revoked = db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(
+        Certificate.member_id == member.id, Certificate.kind == CertificateKind.ATTENDANCE,
+        Certificate.revoked_at.is_not(None)))
+    if revoked and replaces is None and not can("certificates.manage", actor):
+        raise DomainError(_("A certificate of attendance of this participant was revoked: only an administrator "
+                            "can issue a new one."))
     cohort = db.session.get(Cohort, member.cohort_id)
     course = db.session.get(Course, cohort.course_id)
     user = db.session.get(User, member.user_id) if member.user_id else None
@@ -227,7 +233,8 @@ def manual_issue(user: User, course: Course, reason: str, actor, language: str |
     if not user.is_active:
         raise DomainError(_("This account is deactivated."), field="email")
     revoked = db.session.scalar(sa.select(sa.func.count(Certificate.id)).where(
-        Certificate.user_id == user.id, Certificate.course_id == course.id, Certificate.revoked_at.is_not(None)))
+        Certificate.user_id == user.id, Certificate.course_id == course.id, Certificate.kind == CertificateKind.COMPLETION,
+        Certificate.revoked_at.is_not(None)))
     if revoked and not can("certificates.manage", actor):
         raise DomainError(_("A certificate of this learner for this course was revoked: only an administrator "
                             "can issue a new one."))

@@ -18,6 +18,7 @@ from courses.assignments.models import (
     Selection,
     Submission,
     SubmissionVersion,
+    assignment_panel,
 )
 from courses.cohorts.models import Cohort, CohortMember
 from courses.models import Enrollment
@@ -112,8 +113,7 @@ def test_an_author_writes_an_assignment_in_three_languages(app, make, course, cl
     for bad, message in [({"title_fr": "", "title_ar": "", "title_en": ""}, "Give the assignment a title."),
                          ({"accepts_text": "", "file_types": []}, "Accept a text, a file, or both."),
                          ({"rubric": "Angle ten"}, "Line 1"),
-                         ({"max_file_mb": "50"}, "Files can be up to 10 MB."),
-                         ({"is_selection": "y"}, "A selection needs a panel")]:
+                         ({"max_file_mb": "50"}, "Files can be up to 10 MB.")]:
         response = client.post_form(url, {**form, **bad})
         assert response.status_code == 422 and message in html.unescape(response.get_data(as_text=True)), bad
     assert count(app, Assignment) == 0
@@ -130,6 +130,19 @@ def test_an_author_writes_an_assignment_in_three_languages(app, make, course, cl
     assert 'value="2030-05-31T23:59"' in read(client, f"/author/assignments/{assignment.id}/edit")
     learner = make.user(email="l@example.org")
     assert signed_in(app, login_as, learner).post_form(url, form).status_code == 403
+
+    # Editing keeps what was saved; a trainer cannot appoint a panel (its members see every
+    # submission of the course), an administrator can.
+    edit = f"/author/assignments/{assignment.id}/edit"
+    assert "Pitch a story" in read(client, edit)
+    selection = {**form, "title_en": "Summer school call", "is_selection": "y", "panel": [str(trainer.id)]}
+    assert client.post_form(edit, selection).status_code == 302
+    saved = scalar(app, sa.select(Assignment))
+    assert saved.titles["en"] == "Summer school call" and saved.is_selection
+    assert count(app, assignment_panel) == 0
+    admin = make.user(role=Role.ADMIN, locale="en")
+    assert signed_in(app, login_as, admin).post_form(edit, selection).status_code == 302
+    assert scalars(app, sa.select(assignment_panel.c.user_id)) == [trainer.id]
 
 
 def test_learners_hand_in_versions_and_bad_files_are_refused(app, course, people, login_as):
@@ -292,6 +305,8 @@ def test_a_panel_scores_independently_ranks_selects_and_tells_applicants(app, ma
     assert scalar(app, sa.select(Submission.selection).where(Submission.id == salma.id)) is Selection.SELECTED
     # The selection is closed: no more scores or marks.
     assert jury.post_form(f"/submissions/{karim.id}/score", {"score-0": "9"}).status_code == 422
+    jury.post_form(f"/submissions/{karim.id}/selection", {"selection": "selected"})
+    assert scalar(app, sa.select(Submission.selection).where(Submission.id == karim.id)) is Selection.SHORTLISTED
     assert jury.post_form(f"/assignments/{assignment.id}/announce").status_code == 302
     assert count(app, Notification, Notification.kind == "selection_outcome") == 2
 
@@ -305,7 +320,7 @@ def test_reviewer_pages_run_a_fixed_number_of_queries(app, make, course, people,
                                  rubric=[{"label": "Angle", "points": 10}])
     cohort_id = scalar(app, sa.select(CohortMember.cohort_id).where(CohortMember.user_id == learner.id))
     client = signed_in(app, login_as, trainer)
-    pages = {"/assignments/{a}/submissions": 7, "/submissions/{s}": 11, "/notifications": 2,
+    pages = {"/assignments/{a}/submissions": 8, "/submissions/{s}": 11, "/notifications": 2,
              "/cohorts/{c}/certificates": 8, "/cohorts/{c}": 13}
     counts = {}
     for size in (2, 25):

@@ -397,6 +397,14 @@ def test_certificates_of_attendance_reach_paper_participants_and_verify(app, mak
     assert [c.is_revoked for c in paper_certificates] == [True, False]
     assert paper_certificates[1].hours == 1.5 and paper_certificates[1].kind is CertificateKind.ATTENDANCE
 
+    # Once an administrator revoked one, the trainer cannot issue it again; the learner's certificate
+    # of completion does not depend on it.
+    new_code = paper_certificates[1].display_code
+    assert office.post_form(f"/admin/certificates/{new_code}/revoke",
+                            {"revoke-reason": "Was not there"}).status_code == 302
+    trainer_client.post_form(f"/cohorts/{cohort.id}/certificates", {"member": [str(paper.id)]})
+    assert count(app, Certificate, Certificate.member_id == paper.id, Certificate.revoked_at.is_(None)) == 0
+
 
 def test_members_are_reminded_of_tomorrows_session_once(app, make, course, trainer, runner):
     from zoneinfo import ZoneInfo

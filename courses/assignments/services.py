@@ -73,7 +73,7 @@ def rubric_text(rubric: list[dict]) -> str:
     return "\n".join(f"{criterion['label']} | {criterion['points']}" for criterion in rubric)
 
 
-def _apply(assignment: Assignment, details: AssignmentDetails) -> None:
+def _apply(assignment: Assignment, details: AssignmentDetails, actor: User) -> None:
     titles = {code: text.strip() for code, text in details.titles.items() if text and text.strip()}
     if not titles:
         raise DomainError(_("Give the assignment a title."), field="title_fr")
@@ -82,10 +82,6 @@ def _apply(assignment: Assignment, details: AssignmentDetails) -> None:
     if not 1 <= details.max_file_mb <= current_app.config["SUBMISSION_MAX_MB"]:
         raise DomainError(_("Files can be up to %(size)s MB.", size=current_app.config["SUBMISSION_MAX_MB"]),
                           field="max_file_mb")
-    panel = list(db.session.scalars(sa.select(User).where(
-        User.id.in_(details.panel_ids), User.role.in_([Role.TRAINER, Role.ADMIN]), User.is_active)))
-    if details.is_selection and not panel:
-        raise DomainError(_("A selection needs a panel of at least one reviewer."), field="panel")
     assignment.titles = titles
     assignment.instructions = {code: text.strip() for code, text in details.instructions.items() if text.strip()}
     assignment.instructions_html = {code: render_markdown(text) for code, text in assignment.instructions.items()}
@@ -96,22 +92,32 @@ def _apply(assignment: Assignment, details: AssignmentDetails) -> None:
     assignment.rubric = details.rubric
     assignment.is_required = details.is_required
     assignment.is_selection = details.is_selection
-    assignment.panel = panel if details.is_selection else []
     db.session.add(assignment)
     db.session.flush()
+    if actor.role is Role.ADMIN:
+        _appoint_panel(assignment, details.panel_ids if details.is_selection else [])
 
 
-def create_assignment(course: Course, details: AssignmentDetails) -> Assignment:
+def _appoint_panel(assignment: Assignment, user_ids: list[int]) -> None:
+    """Panel members see every submission of the course: only administrators appoint them."""
+    db.session.execute(sa.delete(assignment_panel).where(assignment_panel.c.assignment_id == assignment.id))
+    rows = [{"assignment_id": assignment.id, "user_id": user_id} for user_id in db.session.scalars(
+        sa.select(User.id).where(User.id.in_(user_ids), User.role.in_([Role.TRAINER, Role.ADMIN]), User.is_active))]
+    if rows:
+        db.session.execute(sa.insert(assignment_panel), rows)
+
+
+def create_assignment(course: Course, details: AssignmentDetails, actor: User) -> Assignment:
     assignment = Assignment(course_id=course.id)
-    _apply(assignment, details)
+    _apply(assignment, details, actor)
     return assignment
 
 
-def update_assignment(assignment: Assignment, details: AssignmentDetails) -> None:
+def update_assignment(assignment: Assignment, details: AssignmentDetails, actor: User) -> None:
     if assignment.rubric != details.rubric and _scored(assignment):
         raise DomainError(_("Work was already scored with this rubric: its criteria can no longer change."),
                           field="rubric")
-    _apply(assignment, details)
+    _apply(assignment, details, actor)
 
 
 def _scored(assignment: Assignment) -> bool:
@@ -134,7 +140,8 @@ def submission_of(assignment: Assignment, user: User) -> Submission | None:
 
 def submit(assignment: Assignment, user: User, text: str, upload: tuple[str, bytes] | None) -> SubmissionVersion:
     """Hand in a new version; earlier versions are kept. Until the deadline, and not once accepted."""
-    if find_enrollment(user.id, assignment.course_id) is None:
+    enrollment = find_enrollment(user.id, assignment.course_id)
+    if enrollment is None:
         raise DomainError(_("Enrol in the course to hand in this assignment."))
     if not assignment.is_open(utcnow()):
         raise DomainError(_("The deadline has passed: this assignment no longer takes submissions."))
@@ -146,13 +153,14 @@ def submit(assignment: Assignment, user: User, text: str, upload: tuple[str, byt
         checked = files.check_file(upload[0], upload[1], assignment.file_type_codes, assignment.max_file_mb)
     if not text and checked is None:
         raise DomainError(_("Write your text or choose a file."), field="text" if assignment.accepts_text else "file")
+    # One hand-in of a learner at a time (a double click): the first creates the submission, the
+    # second numbers the next version.
+    db.session.refresh(enrollment, ["id"], with_for_update=True)
     submission = submission_of(assignment, user)
     if submission is None:
         submission = Submission(assignment_id=assignment.id, user_id=user.id, versions_count=0)
         db.session.add(submission)
         db.session.flush()
-    else:
-        db.session.refresh(submission, with_for_update=True)  # versions of one learner are numbered one at a time
     if submission.status is SubmissionStatus.ACCEPTED:
         raise DomainError(_("Your work is already accepted."))
     submission.versions_count += 1
@@ -188,6 +196,11 @@ def on_panel(assignment: Assignment, user) -> bool:
 def panel_ids(assignment: Assignment) -> list[int]:
     return list(db.session.scalars(sa.select(assignment_panel.c.user_id).where(
         assignment_panel.c.assignment_id == assignment.id)))
+
+
+def panel_names(assignment: Assignment) -> list[str]:
+    return list(db.session.scalars(sa.select(User.full_name).join(assignment_panel, assignment_panel.c.user_id == User.id)
+                                   .where(assignment_panel.c.assignment_id == assignment.id).order_by(User.full_name)))
 
 
 def learners_of(assignment: Assignment, user) -> sa.ColumnElement[bool] | None:
@@ -266,6 +279,7 @@ def score(submission: Submission, reviewer: User, scores: list[int | None], comm
     if not assignment.rubric:
         raise DomainError(_("This assignment has no rubric to score with."))
     checked, total = _check_scores(assignment, scores)
+    db.session.refresh(submission, ["id"], with_for_update=True)  # one score per member, even on a double click
     entry = db.session.scalar(sa.select(PanelScore).where(PanelScore.submission_id == submission.id,
                                                           PanelScore.reviewer_id == reviewer.id))
     if entry is None:
@@ -290,6 +304,7 @@ def announce(assignment: Assignment, actor: User) -> int:
     """Tell every applicant the outcome (selected or not), once; returns how many were told."""
     if not (on_panel(assignment, actor) or actor.role is Role.ADMIN):
         raise DomainError(_("Only the selection panel announces the outcome."))
+    db.session.refresh(assignment, ["outcome_announced_at"], with_for_update=True)  # applicants are told once
     _check_selection_open(assignment)
     rows = db.session.execute(sa.select(Submission, User).join(User, User.id == Submission.user_id)
                               .where(Submission.assignment_id == assignment.id)).all()

@@ -101,10 +101,10 @@ def create(slug):
         form.accepts_text.data = True
         form.max_file_mb.data = min(5, current_app.config["SUBMISSION_MAX_MB"])
     created = []
-    if _save(form, lambda details: created.append(services.create_assignment(course, details))):
+    if _save(form, lambda details: created.append(services.create_assignment(course, details, current_user))):
         flash(_("The assignment is created."), "success")
         return redirect(url_for("assignments.submissions", assignment_id=created[0].id))
-    return render_template("assignments/form.html", form=form, course=course, assignment=None,
+    return render_template("assignments/form.html", form=form, course=course, assignment=None, panel_names=[],
                            course_title=course_titles(current_language()).get(course.id, course.slug)), form_status(form)
 
 
@@ -126,10 +126,11 @@ def edit(assignment_id):
         form.is_required.data = assignment.is_required
         form.is_selection.data = assignment.is_selection
         form.panel.data = services.panel_ids(assignment)
-    if _save(form, lambda details: services.update_assignment(assignment, details)):
+    if _save(form, lambda details: services.update_assignment(assignment, details, current_user)):
         flash(_("The assignment is saved."), "success")
         return redirect(url_for("assignments.submissions", assignment_id=assignment.id))
     return render_template("assignments/form.html", form=form, course=course, assignment=assignment,
+                           panel_names=services.panel_names(assignment),
                            course_title=course_titles(current_language()).get(course.id, course.slug)), form_status(form)
 
 
@@ -226,6 +227,7 @@ def submissions(assignment_id):
     return render_template(
         "assignments/submissions.html", assignment=assignment, rows=rows, language=language,
         on_panel=services.on_panel(assignment, current_user), confirm_form=ConfirmForm(formdata=None),
+        panel_names=services.panel_names(assignment) if assignment.is_selection else [],
         course=db.session.get(Course, assignment.course_id),
         course_title=course_titles(language).get(assignment.course_id, ""),
         selected=sum(1 for row in rows if row.submission.selection is Selection.SELECTED))
@@ -338,8 +340,9 @@ def mark(submission_id):
         except DomainError as error:
             db.session.rollback()
             flash(error.message, "error")
-        db.session.commit()
-        flash(_("The selection mark is saved."), "success")
+        else:
+            db.session.commit()
+            flash(_("The selection mark is saved."), "success")
     return redirect(url_for("assignments.submissions", assignment_id=assignment.id))
 
 
