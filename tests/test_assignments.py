@@ -2,13 +2,14 @@
 
 import html
 import io
+import threading
 import zipfile
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from support import count, scalar, scalars
+from support import ON_POSTGRESQL, count, scalar, scalars
 
 from certificates.models import Certificate
 from courses.assignments.models import (
@@ -352,3 +353,34 @@ def test_reviewer_pages_run_a_fixed_number_of_queries(app, make, course, people,
             counts.setdefault(template, []).append(len(queries))
             assert len(queries) <= budget, (url, len(queries))
     assert {url: found for url, found in counts.items() if found[0] != found[1]} == {}
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="needs PostgreSQL (TEST_DATABASE_URL)")
+def test_simultaneous_hand_ins_are_numbered_one_after_the_other(app, course, people):
+    """A double click on a slow connection: both versions are kept, numbered 1 and 2, no error."""
+    from courses.assignments.services import submit
+
+    trainer, other_trainer, learner, classmate = people
+    assignment = make_assignment(app, course)
+    barrier, outcomes = threading.Barrier(4), []
+
+    def hand_in(number):
+        with app.test_request_context():
+            user, target = db.session.get(User, learner.id), db.session.get(Assignment, assignment.id)
+            barrier.wait()
+            try:
+                submit(target, user, f"Version from click {number}", None)
+                db.session.commit()
+                outcomes.append("kept")
+            except Exception as error:  # noqa: BLE001 - the outcome is what the test counts
+                db.session.rollback()
+                outcomes.append(type(error).__name__)
+
+    threads = [threading.Thread(target=hand_in, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcomes == ["kept"] * 4
+    assert count(app, Submission) == 1
+    assert sorted(scalars(app, sa.select(SubmissionVersion.number))) == [1, 2, 3, 4]
