@@ -117,6 +117,7 @@ GET_PAGES = {
     "assignments.download": OWNER_OR_ADMINS,
     "assignments.submissions": AUTHORS,
     "assignments.review": COHORT_TRAINERS,
+    "reports.index": frozenset({Role.MANAGER, Role.TRAINER, Role.ADMIN}),
 }
 
 # Actions that only accept POST, with who may send them (guests are sent to sign in).

@@ -17,6 +17,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "courses.author": frozenset({Role.TRAINER, Role.ADMIN}),
     "certificates.issue": frozenset({Role.TRAINER, Role.ADMIN}),
     "certificates.manage": frozenset({Role.ADMIN}),
+    # Managers see their organization's figures, trainers their cohorts', administrators all.
+    "reports.view": frozenset({Role.MANAGER, Role.TRAINER, Role.ADMIN}),
 }
 
 

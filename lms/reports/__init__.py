@@ -1,0 +1,1 @@
+"""Reports funders ask for: indicators over enrolments, completions, certificates and workshops."""
