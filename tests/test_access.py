@@ -118,6 +118,7 @@ GET_PAGES = {
     "assignments.submissions": AUTHORS,
     "assignments.review": COHORT_TRAINERS,
     "reports.index": frozenset({Role.MANAGER, Role.TRAINER, Role.ADMIN}),
+    "reports.download": frozenset({Role.MANAGER, Role.TRAINER, Role.ADMIN}),
 }
 
 # Actions that only accept POST, with who may send them (guests are sent to sign in).
@@ -238,6 +239,8 @@ def url_values(rule, world, viewer) -> dict:
             values[name] = world["certificate_code"]
         elif name == "language":
             values[name] = "fr"
+        elif name == "extension":
+            values[name] = "csv"
         elif name == "token" and rule.endpoint == "courses.upload_file":
             values[name] = world["upload"][0]
         elif name == "filename":

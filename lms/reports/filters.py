@@ -97,3 +97,33 @@ def parse_filters(args) -> ParsedFilters:
         region=_choice(args, "region", Region, errors), city=city or None,
         gender=_choice(args, "gender", Gender, errors))
     return ParsedFilters(filters if not errors else ReportFilters(), errors)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a cross-table is laid out: the dimensions of its rows and columns and the figure in its cells."""
+
+    rows: str = "organization_type"
+    columns: str | None = "gender"
+    measure: str = "people_trained"
+    publication: bool = False  # mask small cells
+
+
+def parse_layout(args, dimensions, measures) -> tuple[Layout, dict[str, str]]:
+    """The layout from ``args``; unknown dimensions or measures, or the same dimension twice, are reported."""
+    errors: dict[str, str] = {}
+    default = Layout()
+    values = {}
+    for name, allowed, fallback in (("rows", dimensions, default.rows), ("columns", dimensions, None),
+                                    ("measure", measures, default.measure)):
+        value = (args.get(name) or "").strip()
+        if name == "columns" and name not in args:
+            value = default.columns if (args.get("rows") or default.rows) != default.columns else ""
+        if value and value not in allowed:
+            errors[name] = _("“%(value)s” is not one of the choices offered.", value=value[:MAX_TEXT])
+            value = ""
+        values[name] = value or fallback
+    if values["columns"] and values["columns"] == values["rows"]:
+        errors["columns"] = _("Choose two different dimensions for the rows and the columns.")
+    layout = Layout(values["rows"], values["columns"], values["measure"], args.get("publication") == "1")
+    return (layout if not errors else default), errors

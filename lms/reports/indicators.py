@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 
 from certificates.models import Certificate
 from courses.cohorts.models import Attendance, AttendanceStatus, Cohort, CohortMember, CohortSession, cohort_trainers
-from courses.models import Course, Enrollment
+from courses.models import Course, Enrollment, LessonProgress
 from lms.accounts.models import Role, User
 from lms.db import utcnow
 from lms.extensions import db
@@ -27,22 +27,52 @@ ATTENDED = [AttendanceStatus.PRESENT.value, AttendanceStatus.LATE.value]
 
 @dataclass(frozen=True)
 class Indicators:
-    people_trained: int
-    enrolments: int
-    completions: int
-    certificates: int
-    workshop_participants: int
+    """The figures of one group of facts (the whole selection, or one cell of a cross-table)."""
+
+    people_trained: int = 0
+    enrolments: int = 0
+    started: int = 0  # enrolments with at least one lesson done
+    completions: int = 0
+    certificates: int = 0
+    workshop_participants: int = 0
+    tested: int = 0  # enrolments with both a pre-test and a post-test score
+    mean_pre: float | None = None
+    mean_post: float | None = None
+    improved: int = 0  # of the tested, those whose post-test score is higher
+
+    @property
+    def mean_gain(self) -> float | None:
+        return None if self.mean_pre is None or self.mean_post is None else self.mean_post - self.mean_pre
+
+    @property
+    def share_improved(self) -> float | None:
+        return self.improved / self.tested if self.tested else None
+
+
+DIMENSIONS = ("year", "quarter", "course", "topic", "cohort", "organization", "organization_type", "region",
+              "city", "gender")
+MEASURES = ("people_trained", "enrolments", "started", "completions", "certificates", "workshop_participants")
 
 
 def _facts() -> sa.Subquery:
-    """Every countable event with its person, course, cohort (for attendance) and moment."""
-    def fact(kind, user_id, member_id, course_id, cohort_id, moment):
+    """Every countable event with its person, course, cohort (for attendance) and moment.
+
+    Enrolments also carry whether the learner started and their pre- and post-test scores.
+    """
+    def fact(kind, user_id, member_id, course_id, cohort_id, moment, started=None, pre=None, post=None):
         return sa.select(sa.literal(kind).label("kind"), sa.cast(user_id, sa.Integer).label("user_id"),
                          sa.cast(member_id, sa.Integer).label("member_id"), course_id.label("course_id"),
-                         sa.cast(cohort_id, sa.Integer).label("cohort_id"), moment.label("at"))
+                         sa.cast(cohort_id, sa.Integer).label("cohort_id"), moment.label("at"),
+                         sa.cast(started if started is not None else sa.null(), sa.Integer).label("started"),
+                         sa.cast(pre if pre is not None else sa.null(), sa.Float).label("pre"),
+                         sa.cast(post if post is not None else sa.null(), sa.Float).label("post"))
 
+    started = sa.case((sa.or_(Enrollment.completed_at.is_not(None), sa.exists().where(
+        LessonProgress.user_id == Enrollment.user_id, LessonProgress.course_id == Enrollment.course_id)), 1),
+        else_=0)
     return sa.union_all(
-        fact(ENROLMENT, Enrollment.user_id, sa.null(), Enrollment.course_id, sa.null(), Enrollment.enrolled_at),
+        fact(ENROLMENT, Enrollment.user_id, sa.null(), Enrollment.course_id, sa.null(), Enrollment.enrolled_at,
+             started, Enrollment.pre_test_score, Enrollment.post_test_score),
         fact(COMPLETION, Enrollment.user_id, sa.null(), Enrollment.course_id, sa.null(), Enrollment.completed_at)
         .where(Enrollment.completed_at.is_not(None)),
         fact(CERTIFICATE, Certificate.user_id, Certificate.member_id, Certificate.course_id, sa.null(),
@@ -77,6 +107,26 @@ class _Frame:
             .join(Course, Course.id == facts.c.course_id)
             .where(*self._conditions(filters), *self._scope(viewer))
         )
+
+    def dimension(self, name: str):
+        """The expression that groups facts by one of ``DIMENSIONS``."""
+        facts = self.facts
+        if name == "year":
+            return sa.cast(sa.extract("year", facts.c.at), sa.Integer)
+        if name == "quarter":
+            month = sa.cast(sa.extract("month", facts.c.at), sa.Integer)
+            return sa.cast(sa.extract("year", facts.c.at), sa.Integer) * 10 + (month + 2) / 3
+        if name == "cohort":
+            member = aliased(CohortMember)
+            joined = (sa.select(sa.func.min(member.cohort_id)).join(Cohort, Cohort.id == member.cohort_id)
+                      .where(Cohort.course_id == facts.c.course_id,
+                             sa.or_(member.user_id == facts.c.user_id, member.id == facts.c.member_id)))
+            return sa.func.coalesce(facts.c.cohort_id, joined.scalar_subquery())
+        return {
+            "course": facts.c.course_id, "topic": Course.topic, "organization": self.user.organization_id,
+            "organization_type": self.organization_type, "region": self.region,
+            "city": sa.func.lower(sa.func.trim(self.city)), "gender": self.gender,
+        }[name]
 
     def _in_cohorts(self, cohorts: sa.Select):
         """The fact concerns a member of one of ``cohorts`` (ids), in that cohort's course."""
@@ -123,18 +173,56 @@ class _Frame:
         return [sa.false()]
 
 
-def indicators(filters: ReportFilters, viewer: User) -> Indicators:
-    """The five headline figures in one query."""
-    frame = _Frame(filters, viewer)
-    kind = frame.facts.c.kind
+def measures(c) -> list:
+    """The aggregate columns that fill an ``Indicators``, in its field order, over ``c`` (a selection's columns)."""
+    enrolment = c.kind == ENROLMENT
+    tested = sa.and_(enrolment, c.pre.is_not(None), c.post.is_not(None))
 
-    def counted(*kinds):
-        return sa.func.coalesce(sa.func.sum(sa.case((kind.in_(kinds), 1), else_=0)), 0)
+    def counted(condition):
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
     def people(*kinds):
-        return sa.func.count(sa.distinct(sa.case((kind.in_(kinds), frame.person))))
+        return sa.func.count(sa.distinct(sa.case((c.kind.in_(kinds), c.person))))
 
-    row = db.session.execute(frame.source.add_columns(
-        people(COMPLETION, ATTENDANCE), counted(ENROLMENT), counted(COMPLETION), counted(CERTIFICATE),
-        people(ATTENDANCE))).one()
-    return Indicators(*(int(value) for value in row))
+    return [people(COMPLETION, ATTENDANCE), counted(enrolment), counted(sa.and_(enrolment, c.started == 1)),
+            counted(c.kind == COMPLETION), counted(c.kind == CERTIFICATE), people(ATTENDANCE), counted(tested),
+            sa.func.avg(sa.case((tested, c.pre))), sa.func.avg(sa.case((tested, c.post))),
+            counted(sa.and_(tested, c.post > c.pre))]
+
+
+def to_indicators(values) -> Indicators:
+    counts = [int(value or 0) for value in values[:7]]
+    mean_pre, mean_post = (None if value is None else float(value) for value in values[7:9])
+    return Indicators(*counts, mean_pre, mean_post, int(values[9] or 0))
+
+
+def grouped(filters: ReportFilters, viewer: User, groupings) -> dict[tuple, dict]:
+    """Indicators for each grouping (a tuple of at most two dimensions, or none for the total), in one query.
+
+    Returns, by grouping, the indicators by key (a tuple of the dimensions' values as text, None when
+    unrecorded). The selected facts are a common table expression, computed once on PostgreSQL.
+    """
+    groupings = list(dict.fromkeys(tuple(grouping) for grouping in groupings))
+    frame = _Frame(filters, viewer)
+    names = sorted({name for grouping in groupings for name in grouping})
+    facts = frame.facts
+    selected = frame.source.add_columns(
+        facts.c.kind, frame.person.label("person"), facts.c.started, facts.c.pre, facts.c.post,
+        *(sa.cast(frame.dimension(name), sa.String).label(name) for name in names)).cte("selected")
+    aggregates = measures(selected.c)
+    parts = []
+    for level, grouping in enumerate(groupings):
+        keys = [selected.c[name] for name in grouping]
+        padded = keys + [sa.cast(sa.null(), sa.String)] * (2 - len(keys))
+        parts.append(sa.select(sa.literal_column(str(level)).label("level"), padded[0].label("first"),
+                               padded[1].label("second"), *aggregates).group_by(*keys))
+    results: dict[tuple, dict] = {grouping: {} for grouping in groupings}
+    for row in db.session.execute(sa.union_all(*parts) if len(parts) > 1 else parts[0]):
+        grouping = groupings[row.level]
+        results[grouping][(row.first, row.second)[:len(grouping)]] = to_indicators(row[3:])
+    return results
+
+
+def indicators(filters: ReportFilters, viewer: User) -> Indicators:
+    """The headline figures in one query."""
+    return grouped(filters, viewer, [()])[()].get((), Indicators())

@@ -1,7 +1,8 @@
-"""The indicator page: headline figures under the filters a funder asks for, within the viewer's scope."""
+"""The report page and its files: figures under the filters a funder asks for, within the viewer's scope."""
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from courses.cohorts.queries import cohorts_for
@@ -10,13 +11,17 @@ from courses.queries import course_choices
 from lms.accounts.models import Gender, Role
 from lms.accounts.permissions import permission_required
 from lms.extensions import db
-from lms.i18n import current_language
+from lms.i18n import current_language, text_direction
 from lms.organizations.models import Organization, OrganizationStatus, OrganizationType
 from lms.organizations.regions import Region
-from lms.reports.filters import parse_filters
-from lms.reports.indicators import indicators
+from lms.reports.downloads import report_csv, report_xlsx
+from lms.reports.filters import parse_filters, parse_layout
+from lms.reports.indicators import DIMENSIONS, MEASURES
+from lms.reports.report import build_report
+from lms.reports.tables import DIMENSION_LABELS, MEASURE_LABELS
 
 bp = Blueprint("reports", __name__)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _organizations():
@@ -26,16 +31,43 @@ def _organizations():
         Organization.status == OrganizationStatus.APPROVED).order_by(Organization.name)).all()
 
 
+def _parsed():
+    """Filters and layout from the query string, with every mistake by field."""
+    parsed = parse_filters(request.args)
+    layout, layout_errors = parse_layout(request.args, DIMENSIONS, MEASURES)
+    errors = {**parsed.errors, **layout_errors}
+    return parsed.filters, layout, errors
+
+
 @bp.route("/reports")
 @permission_required("reports.view")
 def index():
-    parsed = parse_filters(request.args)
-    figures = indicators(parsed.filters, current_user) if not parsed.errors else None
+    filters, layout, errors = _parsed()
+    language = current_language()
+    report = build_report(filters, layout, current_user, language) if not errors else None
     cohorts = [] if current_user.role is Role.MANAGER else [(row.cohort.id, row.cohort.name)
                                                            for row in cohorts_for(current_user)]
     return render_template(
-        "reports/index.html", figures=figures, errors=parsed.errors, args=request.args,
-        courses=course_choices(current_language()), topics=Topic.choices(), cohorts=cohorts,
+        "reports/index.html", report=report, layout=layout, errors=errors, args=request.args,
+        courses=course_choices(language), topics=Topic.choices(), cohorts=cohorts,
         organizations=_organizations(), organization_types=OrganizationType.choices(), regions=Region.choices(),
-        genders=Gender.choices(),
-    ), 422 if parsed.errors else 200
+        genders=Gender.choices(), dimensions=[(name, DIMENSION_LABELS[name]) for name in DIMENSIONS],
+        measures=[(name, MEASURE_LABELS[name]) for name in MEASURES],
+    ), 422 if errors else 200
+
+
+@bp.route("/reports/report.<any(csv, xlsx):extension>")
+@permission_required("reports.view")
+def download(extension: str):
+    filters, layout, errors = _parsed()
+    if errors:
+        return Response("\n".join(f"{name}: {message}" for name, message in errors.items()), status=422,
+                        mimetype="text/plain")
+    language = current_language()
+    report = build_report(filters, layout, current_user, language)
+    name = "masar-report-publication" if layout.publication else "masar-report"
+    if extension == "csv":
+        return Response(report_csv(report), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    body = report_xlsx(report, _("Summary"), text_direction(language) == "rtl")
+    return Response(body, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
