@@ -20,7 +20,7 @@ BUDGETS = {
     "/admin/organizations/{organization}": 3,
     "/admin/organizations/{organization}/edit": 3,
     "/organization/members": 3,
-    "/reports": 5,
+    "/reports": 8,
 }
 
 

@@ -1,6 +1,7 @@
 """Indicators: every figure checked against counts made independently from the test's own data."""
 
 import html
+import io
 from datetime import timedelta
 
 import pytest
@@ -8,14 +9,16 @@ import sqlalchemy as sa
 
 from certificates.issuing import issue_certificate
 from courses.cohorts.models import Attendance, AttendanceStatus, Cohort, CohortMember, CohortSession
-from courses.models import Course, Enrollment
+from courses.models import Course, Enrollment, Lesson, LessonProgress
 from lms.accounts.models import Gender, Role, User
 from lms.db import utcnow
 from lms.extensions import db
 from lms.organizations.models import OrganizationType
 from lms.organizations.regions import Region
 from lms.reports.filters import ReportFilters
-from lms.reports.indicators import indicators
+from lms.reports import grids
+from lms.reports.indicators import DIMENSIONS, grouped, indicators
+from lms.reports.tables import cross_table, table_groupings
 
 
 @pytest.fixture
@@ -140,5 +143,193 @@ def test_the_report_page_reads_right_to_left_on_a_phone(app, make, world, page):
     page.wait_for_load_state()
     assert page.evaluate("document.documentElement.dir") == "rtl"
     assert page.locator("dl.figures dd").first.inner_text() == "3"
+    assert page.locator("figure.chart svg").count() == 4
+    # Bars grow from the right in Arabic: the first bar ends at the chart's right edge.
+    bar = page.locator("figure.chart svg rect").first.bounding_box()
+    chart = page.locator("figure.chart svg").first.bounding_box()
+    assert abs((bar["x"] + bar["width"]) - (chart["x"] + chart["width"])) < 2
     assert serious_violations(page) == []
     assert_fits_a_small_phone(page)
+    page.emulate_media(media="print")
+    assert not page.locator("form.filters").is_visible() and not page.locator("header.site-header").is_visible()
+    assert page.locator("table.report-table").first.is_visible()
+
+
+def results_for(app, viewer, groupings, **filters):
+    with app.test_request_context():
+        return grouped(ReportFilters(**filters), db.session.get(User, viewer.id), groupings)
+
+
+def test_a_cross_table_counts_each_person_once_in_its_totals(app, make, world):
+    admin = make.user(role=Role.ADMIN)
+    with app.test_request_context():
+        results = grouped(ReportFilters(), db.session.get(User, admin.id), table_groupings("course", "gender"))
+        table = cross_table(results, "course", "gender", "en")
+    trafficking, recruitment = str(world["trafficking"].id), str(world["recruitment"].id)
+    people = {(row, column): table.cell(row, column).people_trained
+              for row in (trafficking, recruitment) for column in ("female", "male")}
+    # Trafficking: Amina, Salma, Fatima (paper) and Omar; recruitment: Amina.
+    assert people == {(trafficking, "female"): 3, (trafficking, "male"): 1, (recruitment, "female"): 1,
+                      (recruitment, "male"): 0}
+    assert table.row_total(trafficking).people_trained == 4
+    assert table.column_total("female").people_trained == 3  # Amina once, though she is in two cells
+    assert table.total.people_trained == 4
+    assert table.cell(trafficking, "male").enrolments == 2  # Karim and Omar
+    assert [group.key for group in table.column_groups] == ["female", "male"]
+    assert {group.label for group in table.row_groups} == {"Lesson trafficking", "Lesson recruitment"}
+
+
+def test_every_dimension_groups_the_facts(app, make, world):
+    admin = make.user(role=Role.ADMIN)
+    year = str(world["now"].year)
+    results = results_for(app, admin, [(name,) for name in DIMENSIONS])
+    people = {name: {key: figures.people_trained for (key,), figures in results[(name,)].items()}
+              for name in DIMENSIONS}
+    assert people["gender"] == {"female": 3, "male": 1}
+    assert people["organization_type"] == {"government": 1, "civil_society": 3}
+    assert people["organization"] == {str(world["ministry"].id): 1, str(world["association"].id): 2, None: 1}
+    assert people["city"] == {"rabat": 1, "tanger": 3}
+    assert people["region"] == {"MA-01": 2, "MA-04": 1, None: 1}
+    assert people["cohort"] == {str(world["cohort_id"]): 3, None: 1}  # Amina is in no cohort
+    assert people["topic"] == {world["trafficking"].topic.value: 4}
+    quarter = year + str((world["now"].month + 2) // 3)
+    assert people["year"][year] >= 3 and people["quarter"][quarter] >= 3
+    assert sum(figures.enrolments for figures in results[("year",)].values()) == 5
+
+
+def test_knowledge_gain_and_the_funnel(app, make, world):
+    admin = make.user(role=Role.ADMIN)
+    with app.app_context():
+        scores = {"amina": (40, 80), "salma": (50, 45), "karim": (30, None)}
+        for key, (pre, post) in scores.items():
+            enrolment = db.session.scalar(sa.select(Enrollment).where(
+                Enrollment.user_id == world["people"][key].id, Enrollment.course_id == world["trafficking"].id))
+            enrolment.pre_test_score, enrolment.post_test_score = pre, post
+        lesson = db.session.scalar(sa.select(Lesson).where(Lesson.course_id == world["trafficking"].id))
+        db.session.add(LessonProgress(user_id=world["people"]["omar"].id, lesson_id=lesson.id,
+                                      course_id=world["trafficking"].id))
+        db.session.commit()
+    total = figures(app, admin)
+    assert (total.tested, total.mean_pre, total.mean_post, total.improved) == (2, 45, 62.5, 1)
+    assert total.mean_gain == 17.5 and total.share_improved == 0.5
+    assert (total.enrolments, total.started, total.completions, total.certificates) == (5, 4, 3, 2)
+    by_type = results_for(app, admin, [("organization_type",)])[("organization_type",)]
+    assert by_type[("government",)].tested == 1 and by_type[("government",)].mean_gain == 40
+    assert by_type[("civil_society",)].mean_gain == -5
+
+
+def test_small_cells_are_masked_for_publication_only(app, make, world):
+    admin = make.user(role=Role.ADMIN)
+    with app.test_request_context():
+        results = grouped(ReportFilters(), db.session.get(User, admin.id), table_groupings("gender", "course"))
+        table = cross_table(results, "gender", "course", "en")
+        published, shares = grids.two_dimensions(table, "people_trained", publication=True)
+        internal, _ = grids.two_dimensions(table, "people_trained", publication=False)
+    values = [cell.value for row in published.rows for cell in row[1:]]
+    assert set(values) <= {"<5", 0} and "<5" in values
+    assert all(cell.value is None for row in shares.rows for cell in row[1:])
+    assert {cell.value for row in internal.rows for cell in row[1:]} >= {1, 3, 4}
+
+
+def test_report_sentences_in_three_languages(app, make, world, client, login_as):
+    year = world["now"].year
+    course = world["trafficking"].id
+    expected = {
+        "en": f"4 people trained in “Lesson trafficking” in {year}. Among them, 3 women and 1 man.",
+        "fr": f"4 personnes formées à « Leçon trafficking » en {year}. Parmi elles, 3 femmes et 1 homme.",
+    }
+    for language in ("en", "fr", "ar"):
+        viewer = app.test_client()
+        login_as(make.user(email=f"admin-{language}@example.org", role=Role.ADMIN, locale=language), target=viewer)
+        page = html.unescape(viewer.get(f"/reports?course={course}&year={year}").get_data(as_text=True))
+        start = page.index('class="report-sentences">')
+        paragraph = page[start:page.index("</p>", start)].replace("\u202f", " ").replace("\xa0", " ")
+        if language in expected:
+            assert expected[language] in paragraph, paragraph
+        else:
+            assert "4" in paragraph and any("\u0600" <= char <= "\u06ff" for char in paragraph), paragraph
+        assert "Association Amal" in paragraph
+
+
+def test_downloads_keep_arabic_and_never_run_formulas(app, make, world, client, login_as):
+    from openpyxl import load_workbook
+
+    arabic = make.organization("جمعية الأمل للتنمية", type=OrganizationType.CIVIL_SOCIETY)
+    hostile = make.organization("=HYPERLINK(\"http://evil.example\",\"x\")", type=OrganizationType.PRIVATE)
+    with app.app_context():
+        for index, organization in enumerate((arabic, hostile)):
+            user = make.user(email=f"extra{index}@example.org", organization=organization)
+            db.session.add(Enrollment(user_id=user.id, course_id=world["trafficking"].id, completed_at=utcnow()))
+        db.session.commit()
+    login_as(make.user(role=Role.ADMIN, locale="ar"))
+    response = client.get("/reports/report.csv?rows=organization&columns=")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff") and "جمعية الأمل للتنمية" in text
+    assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
+
+    published = client.get("/reports/report.csv?rows=organization&columns=&publication=1").get_data(as_text=True)
+    assert "<5" in published
+    response = client.get("/reports/report.xlsx?rows=organization&columns=gender&publication=1")
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    workbook = load_workbook(io.BytesIO(response.get_data()))
+    cells = [cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row]
+    assert any(cell.value == "جمعية الأمل للتنمية" for cell in cells)
+    assert not any(cell.data_type == "f" for cell in cells)
+    assert any(cell.value == "'=HYPERLINK(\"http://evil.example\",\"x\")" for cell in cells)
+    assert all(sheet.sheet_view.rightToLeft for sheet in workbook.worksheets)
+    assert "<5" in [cell.value for cell in cells]
+
+
+def test_a_trainer_downloads_only_the_figures_of_their_cohorts(app, make, world, client, login_as):
+    login_as(world["trainer"])
+    text = client.get("/reports/report.csv?rows=organization&columns=").get_data(as_text=True)
+    assert "Association Amal" in text and "Ministère de la Justice" not in text
+    admin = app.test_client()
+    login_as(make.user(role=Role.ADMIN, locale="en"), target=admin)
+    assert "Ministère de la Justice" in admin.get("/reports/report.csv?rows=organization&columns=").get_data(
+        as_text=True)
+
+
+def test_bad_table_choices_are_explained(app, make, world, client, login_as):
+    login_as(make.user(role=Role.ADMIN, locale="en"))
+    for query, message in [("rows=robot", "is not one of the choices"), ("rows=gender&columns=gender",
+                           "two different dimensions"), ("measure=salary", "is not one of the choices")]:
+        response = client.get(f"/reports?{query}")
+        assert response.status_code == 422 and message in html.unescape(response.get_data(as_text=True)), query
+        assert client.get(f"/reports/report.csv?{query}").status_code == 422
+    assert client.get("/reports?rows=course&columns=").status_code == 200
+
+
+def test_the_page_draws_small_accessible_charts(app, make, world, client, login_as):
+    login_as(make.user(role=Role.ADMIN, locale="en"))
+    page = client.get("/reports").get_data(as_text=True)
+    charts = page.split('<svg role="img"')[1:]
+    assert len(charts) == 4
+    assert "Female: 3; Male: 1" in page
+    assert "Enrolled: 5 (100%); Started: 3 (60%); Completed: 3 (60%); Certified: 2 (40%)" in page
+    assert all(len(chart[:chart.index("</svg>")].encode()) < 4000 for chart in charts)
+    assert "<script" not in page
+
+
+def test_the_page_runs_the_same_queries_whatever_the_data(app, make, world, client, login_as, count_queries):
+    login_as(make.user(role=Role.ADMIN, locale="en"))
+    url = "/reports?rows=organization&columns=cohort"
+    counts = []
+    for size in (1, 30):
+        users = [make.user(email=f"bulk{size}-{n}@example.org", organization=make.organization(f"Org {size}-{n}"))
+                 for n in range(size)]
+        with app.app_context():
+            for n, user in enumerate(users):
+                db.session.add(Enrollment(user_id=user.id, course_id=world["trafficking"].id))
+                cohort = Cohort(course_id=world["recruitment"].id, name=f"C{size}-{n}", starts_on=world["now"].date(),
+                                ends_on=world["now"].date())
+                db.session.add(cohort)
+                db.session.flush()
+                db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id))
+                db.session.add(Enrollment(user_id=user.id, course_id=world["recruitment"].id))
+            db.session.commit()
+        with count_queries() as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 10, counts

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 WIDTH = 320
-ROW = 40  # a label line above each bar
+ROW = 44  # a label line above each bar
 BAR = 14
 VALUE_ROOM = 90  # room after the longest bar for its figure
 
@@ -41,8 +41,8 @@ def bar_chart(title: str, items: list[tuple[str, int, str]], direction: str) -> 
         top = index * ROW
         width = room * value / largest
         bars.append(Bar(
-            label=label, value=value, text=text, label_x=WIDTH if rtl else 0, label_y=top + 13,
-            bar_x=WIDTH - width if rtl else 0, bar_y=top + 19, bar_width=round(width, 1),
+            label=label, value=value, text=text, label_x=WIDTH if rtl else 0, label_y=top + 15,
+            bar_x=WIDTH - width if rtl else 0, bar_y=top + 22, bar_width=round(width, 1),
             value_x=round(WIDTH - width - 4 if rtl else width + 4, 1)))
     description = "; ".join(f"{label}: {text}" for label, _, text in items)
     return Chart(title, description, bars, WIDTH, max(len(items), 1) * ROW, direction)

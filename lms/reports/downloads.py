@@ -25,12 +25,17 @@ def _xlsx_value(cell):
     return (cell.value, FORMATS.get(cell.kind))
 
 
+def _csv_header(grid) -> list[str]:
+    """The header, with the unit of the columns that hold shares (written in percent)."""
+    shares = [all(isinstance(row[index], Cell) and row[index].kind == "share" for row in grid.rows)
+              for index in range(len(grid.header))]
+    return [title + (" (%)" if index and shares[index] else "") for index, title in enumerate(grid.header)]
+
+
 def report_csv(report: Report) -> str:
     rows: list[list] = [[sentence] for sentence in report.sentences]
     for grid in [*report.grids, report.gain]:
-        # Shares are written in percent; the unit goes beside the table's title.
-        shares = any(isinstance(cell, Cell) and cell.kind == "share" for row in grid.rows for cell in row)
-        rows += [[], [grid.title + (" (%)" if shares else "")], grid.header]
+        rows += [[], [grid.title], _csv_header(grid)]
         rows += [[_csv_value(cell) for cell in row] for row in grid.rows]
     return csv_rows(rows)
 

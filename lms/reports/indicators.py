@@ -115,7 +115,7 @@ class _Frame:
             return sa.cast(sa.extract("year", facts.c.at), sa.Integer)
         if name == "quarter":
             month = sa.cast(sa.extract("month", facts.c.at), sa.Integer)
-            return sa.cast(sa.extract("year", facts.c.at), sa.Integer) * 10 + (month + 2) / 3
+            return sa.cast(sa.extract("year", facts.c.at), sa.Integer) * 10 + (month + 2) // 3
         if name == "cohort":
             member = aliased(CohortMember)
             joined = (sa.select(sa.func.min(member.cohort_id)).join(Cohort, Cohort.id == member.cohort_id)
