@@ -1,7 +1,9 @@
 """The ``flask lms`` command group: administration from the shell."""
 
 import secrets
+from datetime import datetime
 from pathlib import Path
+from time import perf_counter
 
 import click
 from flask import Flask, current_app
@@ -13,6 +15,7 @@ from lms.accounts.models import Role
 from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.synthetic import SyntheticDataExists, seed_synthetic
 
 lms_cli = AppGroup("lms", help="Masar administration commands.")
 
@@ -91,6 +94,35 @@ def import_users_command(path: Path, no_invite: bool) -> None:
             failed = services.send_invitations(result.invitations)
         for email in failed:
             click.echo(f"invitation not sent: {email}", err=True)
+
+
+@lms_cli.command("seed-synthetic")
+@click.option("--learners", type=click.IntRange(min=1), required=True, help="Number of synthetic learners to create.")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="Seed of the random generator: the same seed gives the same data.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]),
+              help="Day the three-year history ends (at midnight UTC); today when omitted.")
+@click.option("--password", help="Password of every synthetic account; without it they cannot sign in.")
+def seed_synthetic_command(learners: int, seed: int, until: datetime | None, password: str | None) -> None:
+    """Fill the database with synthetic learners, enrolments, progress, certificates and workshops.
+
+    For reports and benchmarks, never for a production database. Uses the published courses
+    (the demo courses are imported first when there are none) and refuses to run twice.
+    """
+    if current_app.config["MASAR_ENV"] == "production":
+        raise click.ClickException("Refusing to add synthetic data to a production instance (MASAR_ENV=production).")
+    if until is not None and until.date() > utcnow().date():
+        raise click.BadParameter("cannot be in the future.", param_hint="--until")
+    started = perf_counter()
+    try:
+        counts = seed_synthetic(learners, seed, until=until.date() if until else None, password=password,
+                                echo=click.echo)
+    except (SyntheticDataExists, DomainError) as error:
+        db.session.rollback()
+        raise click.ClickException(getattr(error, "message", str(error)))
+    db.session.commit()
+    click.echo("Created " + ", ".join(f"{count} {what.replace('_', ' ')}" for what, count in counts.items())
+               + f" in {perf_counter() - started:.1f} s.")
 
 
 def mail_context():
