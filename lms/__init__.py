@@ -32,6 +32,8 @@ def create_app(config: dict | None = None) -> Flask:
     from lms import cli, errors, main
     from lms.accounts.views import bp as accounts_bp
     from lms.admin.views import bp as admin_bp
+    from lms.api.admin import bp as api_tokens_bp
+    from lms.api.views import bp as api_bp
     from lms.notifications.views import bp as notifications_bp
     from lms.reports.views import bp as reports_bp
     from lms.organizations.views import bp as organizations_bp
@@ -42,6 +44,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(api_bp)
 
     import certificates.cli  # noqa: F401 - adds the credential commands
     import certificates.issuing  # noqa: F401 - issues a certificate when a completion is recorded

@@ -34,6 +34,8 @@ ACTIONS = {
     "attendance_certificate_issued": _l("Certificate of attendance issued"),
     "selection_marked": _l("Selection mark changed"),
     "selection_announced": _l("Selection outcome announced"),
+    "api_token_created": _l("API token created"),
+    "api_token_revoked": _l("API token revoked"),
 }
 
 DETAIL_LABELS = {
@@ -54,6 +56,9 @@ DETAIL_LABELS = {
     "replaces": _l("Replaces"),
     "session": _l("Session"),
     "participant": _l("Participant"),
+    "token": _l("API token"),
+    "name": _l("Name"),
+    "expires": _l("Expires on"),
 }
 
 

@@ -19,6 +19,7 @@ from courses.editing import store_upload
 from courses.models import Course, Lesson, Module
 from lms.accounts import tokens
 from lms.accounts.models import Role, User
+from lms.api.tokens import create_token
 from lms.db import utcnow
 from lms.extensions import db
 from quizzes.models import Quiz, QuizKind
@@ -40,6 +41,11 @@ COHORT_TRAINERS = "cohort trainers"
 # is not on (403 for every role but administrators).
 ASSIGNMENT_READERS = "assignment readers"
 PANEL = "selection panel"
+# The JSON API: a personal access token in an Authorization header, never a session cookie, so every
+# viewer of this matrix (guests and signed-in browsers alike) gets 401. TOKEN_ACCESS says what a
+# token may read, by its owner's role.
+BEARER = "bearer token"
+REPORT_ROLES = frozenset({Role.MANAGER, Role.TRAINER, Role.ADMIN})
 
 GET_PAGES = {
     "main.index": PUBLIC,
@@ -119,6 +125,20 @@ GET_PAGES = {
     "assignments.review": COHORT_TRAINERS,
     "reports.index": frozenset({Role.MANAGER, Role.TRAINER, Role.ADMIN}),
     "reports.download": frozenset({Role.MANAGER, Role.TRAINER, Role.ADMIN}),
+    "api_tokens.index": ADMINS,
+    "api.openapi": PUBLIC,
+    "api.indicators": BEARER,
+    "api.courses": BEARER,
+    "api.cohorts": BEARER,
+    "api.verify_certificate": BEARER,
+}
+
+# What a valid token may read, by its owner's role: 200 for these roles, 403 for the others.
+TOKEN_ACCESS = {
+    "api.indicators": REPORT_ROLES,
+    "api.courses": SIGNED_IN,
+    "api.cohorts": REPORT_ROLES,
+    "api.verify_certificate": SIGNED_IN,
 }
 
 # Actions that only accept POST, with who may send them (guests are sent to sign in).
@@ -152,6 +172,7 @@ POST_ACTIONS = {
     "assignments.score": COHORT_TRAINERS,
     "assignments.mark": COHORT_TRAINERS,
     "assignments.announce": PANEL,
+    "api_tokens.revoke": ADMINS,
 }
 
 # Where an authorised viewer lands when the page itself redirects.
@@ -170,6 +191,8 @@ def test_every_url_is_classified(app):
     post_rules = {rule.endpoint for rule in rules(app) if "GET" not in rule.methods}
     assert get_rules == set(GET_PAGES), "classify every GET page in GET_PAGES"
     assert post_rules == set(POST_ACTIONS), "classify every POST-only action in POST_ACTIONS"
+    bearer = {endpoint for endpoint, access in GET_PAGES.items() if access == BEARER}
+    assert bearer == set(TOKEN_ACCESS), "say in TOKEN_ACCESS who may read each token-authenticated endpoint"
 
 
 @pytest.fixture
@@ -227,7 +250,7 @@ def url_values(rule, world, viewer) -> dict:
             values[name] = world["organization"].id
         elif name in ("module_id", "lesson_id"):
             values[name] = world[name]
-        elif name == "attempt_id":
+        elif name in ("attempt_id", "token_id"):
             values[name] = 999_999
         elif name == "number":
             values[name] = 1
@@ -273,6 +296,8 @@ def expected_get(endpoint: str, viewer: str) -> tuple[int, str | None]:
     access = GET_PAGES[endpoint]
     if access == PUBLIC:
         return 200, None
+    if access == BEARER:
+        return 401, None
     if access == GUESTS_ONLY:
         return (200, None) if viewer == "guest" else (302, "/")
     if access == OWNER_ONLY:
@@ -350,6 +375,27 @@ def test_post_actions_refuse_viewers_without_the_right(app, world, browser):
         actual = outcome(client.post_form(url))
         if actual != expected:
             mismatches.append(f"POST {rule.endpoint} {url}: expected {expected}, got {actual}")
+    assert mismatches == []
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_api_answers_each_token_owner_as_classified(app, world, role):
+    with app.test_request_context():
+        owner = db.session.get(User, world["users"][role.value].id)
+        _token, secret = create_token(owner, "Access matrix", None, owner)
+        db.session.commit()
+    client = app.test_client()
+    mismatches = []
+    for rule in rules(app):
+        if GET_PAGES.get(rule.endpoint) != BEARER:
+            continue
+        url = build_url(app, rule, world, role.value)
+        expected = 200 if role in TOKEN_ACCESS[rule.endpoint] else 403
+        for headers in ({"Authorization": f"Bearer {secret}"}, {}, {"Authorization": f"Bearer {secret}x"}):
+            response = client.get(url, headers=headers)
+            want = expected if headers.get("Authorization", "").endswith(secret) else 401
+            if response.status_code != want or response.mimetype != "application/json":
+                mismatches.append(f"{rule.endpoint} {url} {headers}: expected {want}, got {response.status_code}")
     assert mismatches == []
 
 
