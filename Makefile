@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := MASAR_ENV=development $(BIN)/flask --app wsgi
 
-.PHONY: run test install install-dev translations extract-messages runtime-packages system-packages bench-certificates clean
+.PHONY: run test install install-dev translations extract-messages runtime-packages system-packages bench-certificates bench-reports clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ system-packages:
 # Certificate rendering and signing times and sizes (no database needed).
 bench-certificates: install
 	$(BIN)/python bench/certificates.py
+
+# Needs PostgreSQL: BENCH_DATABASE_URL, or the local server's masar_bench database (created and seeded).
+bench-reports: install
+	$(BIN)/python bench/reports.py
 
 # Refresh the template and the catalogs after changing user-visible strings.
 extract-messages: $(VENV)/.runtime

@@ -201,6 +201,8 @@ class Enrollment(db.Model):
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     enrolled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # When the first lesson was done (kept on write, so reports count who started without reading progress).
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Percent scores of the course's pre- and post-test and their difference, for the reports.
     pre_test_score: Mapped[float | None] = mapped_column(sa.Float)

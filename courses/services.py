@@ -50,10 +50,12 @@ def mark_lesson_done(enrollment: Enrollment, lesson: Lesson) -> bool:
     simultaneous requests only one gets True.
     """
     # Lock the enrolment and read it afresh: one learner's marks in a course then run one at a time.
-    db.session.refresh(enrollment, ["completed_at"], with_for_update=True)
+    db.session.refresh(enrollment, ["started_at", "completed_at"], with_for_update=True)
     was_complete = enrollment.completed_at is not None
     values = {"user_id": enrollment.user_id, "lesson_id": lesson.id, "course_id": lesson.course_id,
               "completed_at": utcnow()}
+    if enrollment.started_at is None:
+        enrollment.started_at = values["completed_at"]
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(LessonProgress)
     db.session.execute(insert.values(**values).on_conflict_do_nothing(index_elements=["user_id", "lesson_id"]))

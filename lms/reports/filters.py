@@ -49,7 +49,7 @@ def _number(args, name, errors, low=1, high=2**31 - 1):
     value = (args.get(name) or "").strip()
     if not value:
         return None
-    if not value.isdigit() or not low <= int(value) <= high:
+    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
         errors[name] = _("“%(value)s” is not a valid choice.", value=value[:MAX_TEXT])
         return None
     return int(value)
@@ -62,10 +62,14 @@ def _date(args, name, errors):
     try:
         if len(value) != 10:
             raise ValueError(value)
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         errors[name] = _("Give a date as YYYY-MM-DD.")
         return None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        errors[name] = _("Give a date between the years %(first)s and %(last)s.", first=FIRST_YEAR, last=LAST_YEAR)
+        return None
+    return day
 
 
 def parse_filters(args) -> ParsedFilters:
@@ -89,6 +93,9 @@ def parse_filters(args) -> ParsedFilters:
     city = (args.get("city") or "").strip()
     if len(city) > MAX_TEXT:
         errors["city"] = _("A city name has at most %(num)s characters.", num=MAX_TEXT)
+        city = ""
+    elif any(ord(char) < 32 or ord(char) == 127 for char in city):
+        errors["city"] = _("Remove the control characters from this value.")
         city = ""
     filters = ReportFilters(
         start=start, end=end, course_id=_number(args, "course", errors), topic=_choice(args, "topic", Topic, errors),
