@@ -1,24 +1,21 @@
 """The report's indicators as JSON: the same filters, scope and groupings as the report page."""
 
 from dataclasses import dataclass
-from datetime import date
 
 from flask_babel import gettext as _
 
 from lms.accounts.models import User
-from lms.reports.filters import MAX_TEXT, ReportFilters, parse_filters, parse_layout
+from lms.reports.filters import ReportFilters, parse_filters, parse_layout
 from lms.reports.grids import MASKED, SMALL
 from lms.reports.indicators import DIMENSIONS, MEASURES, Indicators, grouped
 from lms.reports.tables import EMPTY, Group, cross_table, table_groupings
 
 FILTERS = ("start", "end", "year", "quarter", "course", "topic", "cohort", "organization", "organization_type",
            "region", "city", "gender")
-NUMBERS = ("year", "quarter", "course", "cohort", "organization")
 COUNTS = ("people_trained", "enrolments", "started", "completions", "certificates", "workshop_participants",
           "tested", "improved")
 SCORES = ("mean_pre", "mean_post", "mean_gain", "share_improved")
 FIGURES = (*COUNTS[:7], "mean_pre", "mean_post", "mean_gain", "improved", "share_improved")  # in reading order
-MIN_DATE, MAX_DATE = date(1000, 1, 1), date(9998, 12, 31)
 PUBLICATION = {"": False, "0": False, "false": False, "1": True, "true": True}
 
 
@@ -30,38 +27,16 @@ class IndicatorQuery:
     publication: bool = False
 
 
-def _plausible_date(value: str) -> bool:
-    """Whether a date, if it is one, is far enough from the calendar's ends to compute with."""
-    try:
-        day = date.fromisoformat(value.strip())
-    except ValueError:
-        return True  # parse_filters explains the format
-    return MIN_DATE <= day <= MAX_DATE
-
-
-def _has_control_characters(value: str) -> bool:
-    return any(ord(char) < 32 or 127 <= ord(char) < 160 for char in value)
-
-
 def parse_query(args) -> tuple[IndicatorQuery, dict[str, str]]:
     """The query from ``args`` (a query string), with a message for each invalid parameter."""
     errors: dict[str, str] = {}
     values = {}
     for name in (*FILTERS, "rows", "columns", "publication"):
         value = args.get(name)
-        if value is None:
-            continue
-        if _has_control_characters(value):
-            errors[name] = _("Remove the control characters from this value.")
-        elif name in NUMBERS and value.strip() and not (value.strip().isascii() and value.strip().isdigit()):
-            errors[name] = _("“%(value)s” is not a valid choice.", value=value[:MAX_TEXT])
-        elif name in ("start", "end") and not _plausible_date(value):
-            errors[name] = _("Give a date between the years %(first)s and %(last)s.", first=MIN_DATE.year,
-                             last=MAX_DATE.year)
-        else:
+        if value is not None:
             values[name] = value
-    parsed = parse_filters(values)
-    errors.update({name: message for name, message in parsed.errors.items() if name not in errors})
+    parsed = parse_filters(values)  # every filter checked there, as on the report page
+    errors.update(parsed.errors)
     rows, columns = (values.get(name, "").strip() or None for name in ("rows", "columns"))
     if columns and not rows:
         errors.setdefault("columns", _("Choose the dimension of the rows before the columns."))

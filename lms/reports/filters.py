@@ -94,7 +94,7 @@ def parse_filters(args) -> ParsedFilters:
     if len(city) > MAX_TEXT:
         errors["city"] = _("A city name has at most %(num)s characters.", num=MAX_TEXT)
         city = ""
-    elif any(ord(char) < 32 or ord(char) == 127 for char in city):
+    elif any(ord(char) < 32 or 127 <= ord(char) < 160 for char in city):
         errors["city"] = _("Remove the control characters from this value.")
         city = ""
     filters = ReportFilters(
