@@ -34,7 +34,7 @@ test: install-dev translations system-packages
 
 # WeasyPrint needs Pango to render certificates; browser tests drive Debian's Chromium and
 # certificate tests read PDFs with Poppler. Install what is missing when we are allowed to.
-RUNTIME_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0
+RUNTIME_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 TEST_PACKAGES := $(RUNTIME_PACKAGES) chromium poppler-utils
 define apt_install
 	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

@@ -54,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     import courses.cohorts.attendance  # noqa: F401 - registers the minimum-attendance requirement
     import quizzes.cli  # noqa: F401 - adds the question bank commands
     import quizzes.completion  # noqa: F401 - registers the graded-quiz completion requirement
+    import lms.reports.facts  # noqa: F401 - keeps the reports' summary table in step with every commit
     from certificates.admin import bp as certificates_admin_bp
     from certificates.views import bp as certificates_bp
     from courses.assignments.views import bp as assignments_bp

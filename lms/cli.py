@@ -15,6 +15,7 @@ from lms.accounts.models import Role
 from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
+from lms.reports.facts import rebuild
 from lms.synthetic import SyntheticDataExists, seed_synthetic
 
 lms_cli = AppGroup("lms", help="Masar administration commands.")
@@ -123,6 +124,18 @@ def seed_synthetic_command(learners: int, seed: int, until: datetime | None, pas
     db.session.commit()
     click.echo("Created " + ", ".join(f"{count} {what.replace('_', ' ')}" for what, count in counts.items())
                + f" in {perf_counter() - started:.1f} s.")
+
+
+@lms_cli.command("rebuild-report-facts")
+def rebuild_report_facts_command() -> None:
+    """Write the reports' summary table again from the source tables.
+
+    The application keeps it in step on every commit; run this after changing enrolments,
+    certificates, attendance, profiles or organizations outside it (SQL, a restored backup).
+    """
+    started = perf_counter()
+    rows = rebuild()
+    click.echo(f"Wrote {rows} report facts in {perf_counter() - started:.1f} s.")
 
 
 def mail_context():

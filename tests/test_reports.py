@@ -21,7 +21,9 @@ from lms.organizations.models import Organization, OrganizationType
 from lms.organizations.regions import Region
 from lms.reports.filters import ReportFilters
 from lms.reports import grids
+from lms.reports.facts import COLUMNS, fact_rows
 from lms.reports.indicators import DIMENSIONS, grouped, indicators
+from lms.reports.models import ReportFact
 from lms.reports.tables import cross_table, table_groupings
 
 
@@ -401,3 +403,88 @@ def test_every_indicator_matches_counts_made_independently_on_synthetic_data(app
                             if figures.enrolments}
     expected = Counter(getattr(users[row.user_id].region, "value", users[row.user_id].region) for row in enrolments)
     assert enrolments_by_region == dict(expected)
+
+
+def assert_in_step(app) -> None:
+    """The summary table holds exactly the facts the source tables give now."""
+    columns = [getattr(ReportFact, name) for name in COLUMNS]
+
+    def normalised(rows):
+        return Counter(tuple(round(value, 6) if isinstance(value, float) else value for value in row) for row in rows)
+
+    with app.app_context():
+        stored = normalised(db.session.execute(sa.select(*columns)).all())
+        fresh = normalised(db.session.execute(fact_rows()).all())
+    assert stored == fresh
+
+
+def test_the_summary_table_follows_every_change_made_through_the_application(app, make, world, client, login_as):
+    from test_accounts import profile
+
+    people = world["people"]
+    assert_in_step(app)  # what the fixture wrote through the session
+    admin = make.user(role=Role.ADMIN, locale="en")
+    admin_figures = lambda **filters: figures(app, admin, **filters)  # noqa: E731
+
+    # Karim finishes his lesson: started, completed and certified (and counted at once).
+    login_as(people["karim"])
+    with app.app_context():
+        lesson = db.session.scalar(sa.select(Lesson).where(Lesson.course_id == world["trafficking"].id))
+        lesson_url = f"/courses/trafficking/lessons/{lesson.key}/done"
+    assert client.post_form(lesson_url).status_code == 302
+    assert_in_step(app)
+    assert (admin_figures().people_trained, admin_figures().completions, admin_figures().certificates) == (5, 4, 3)
+
+    # Omar changes his gender and city on his profile.
+    omar = app.test_client()
+    login_as(people["omar"], target=omar)
+    changed = profile(email=None, full_name="Omar", gender="female", city="Fès", organization=str(
+        world["association"].id), locale="en")
+    assert omar.post_form("/account/edit", changed).status_code == 302
+    assert_in_step(app)
+    assert admin_figures(city="fès").workshop_participants == 1
+
+    # The ministry becomes civil society; then the association merges into it.
+    client = app.test_client()
+    login_as(admin, target=client)
+    ministry, association = world["ministry"].id, world["association"].id
+    edited = {"name": "Ministère de la Justice", "type": OrganizationType.CIVIL_SOCIETY.value, "city": "", "region": ""}
+    assert client.post_form(f"/admin/organizations/{ministry}/edit", edited).status_code == 302
+    assert_in_step(app)
+    assert admin_figures(organization_type=OrganizationType.GOVERNMENT).enrolments == 0
+    assert client.post_form(f"/admin/organizations/{association}/merge", {"target": str(ministry)}).status_code == 302
+    assert_in_step(app)
+    assert admin_figures(organization_id=ministry).enrolments == 5
+
+    # A certificate is revoked; the paper participant leaves the cohort.
+    with app.app_context():
+        code = db.session.scalar(sa.select(Certificate.code).where(Certificate.user_id == people["amina"].id))
+        paper = db.session.scalar(sa.select(CohortMember.id).where(CohortMember.full_name == "Fatima Paper"))
+    assert client.post_form(f"/admin/certificates/{code}/revoke", {"revoke-reason": "Issued by mistake"}
+                            ).status_code == 302
+    assert client.post_form(f"/cohorts/{world['cohort_id']}/members/{paper}/remove").status_code == 302
+    assert_in_step(app)
+    assert (admin_figures().certificates, admin_figures().workshop_participants) == (2, 2)
+
+    # Attendance corrected, a session moved to next week: what has not happened is not counted.
+    with app.app_context():
+        salma = db.session.scalar(sa.select(CohortMember).where(CohortMember.user_id == people["salma"].id))
+        for attendance in db.session.scalars(sa.select(Attendance).where(Attendance.member_id == salma.id)):
+            attendance.status = AttendanceStatus.ABSENT
+        db.session.commit()
+        assert_in_step(app)
+        for session in db.session.scalars(sa.select(CohortSession)):
+            session.starts_at = utcnow() + timedelta(days=7)
+        db.session.commit()
+    assert_in_step(app)
+    assert admin_figures().workshop_participants == 0
+
+    # A rolled back change leaves nothing behind; the command writes the same table again.
+    with app.app_context():
+        db.session.get(User, people["amina"].id).gender = Gender.MALE
+        db.session.flush()
+        db.session.rollback()
+    assert_in_step(app)
+    result = app.test_cli_runner().invoke(args=["lms", "rebuild-report-facts"])
+    assert result.exit_code == 0 and "report facts" in result.output
+    assert_in_step(app)
