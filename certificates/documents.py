@@ -3,23 +3,20 @@
 A design is a folder ``certificates/documents/<name>/`` with ``design.yaml`` (its names and
 files), an HTML template and a stylesheet, parsed once per process with its fonts. The template runs in a sandboxed Jinja environment
 and only sees strings; WeasyPrint may read the design's own files and ``data:`` URLs, nothing
-outside and nothing local.
+outside and nothing local. WeasyPrint and segno are imported on first use: a web worker that never
+renders a certificate does not carry them.
 """
 
 import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-import segno
 from babel.dates import format_date
 from babel.units import format_unit
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from certificates.models import Certificate, CertificateKind
 from lms.i18n import LANGUAGES, text_direction
@@ -45,22 +42,35 @@ class Design:
         return self.names.get(language) or self.names.get("en") or self.key
 
 
-class DesignFetcher(URLFetcher):
-    """Serve the design's own files and ``data:`` URLs; refuse the network and the local disk."""
+@functools.cache
+def _design_fetcher_class() -> type:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    def __init__(self, folder: Path):
-        super().__init__(allowed_protocols={"data"}, allow_redirects=False)
-        self.folder = folder.resolve()
+    class DesignFetcher(URLFetcher):
+        """Serve the design's own files and ``data:`` URLs; refuse the network and the local disk."""
 
-    def fetch(self, url, headers=None):
-        if url.startswith(BASE_URL):
-            path = (self.folder / url[len(BASE_URL):].split("?")[0].split("#")[0]).resolve()
-            if self.folder not in path.parents or not path.is_file() or path.suffix not in MIME_TYPES:
-                raise ValueError(f"not a file of the design: {url}")
-            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": MIME_TYPES[path.suffix]})
-        if url.startswith("data:"):
-            return super().fetch(url, headers)
-        raise ValueError(f"refused: {url.split(':', 1)[0]} URLs are not allowed in certificates")
+        def __init__(self, folder: Path):
+            super().__init__(allowed_protocols={"data"}, allow_redirects=False)
+            self.folder = folder.resolve()
+
+        def fetch(self, url, headers=None):
+            if url.startswith(BASE_URL):
+                path = (self.folder / url[len(BASE_URL):].split("?")[0].split("#")[0]).resolve()
+                if self.folder not in path.parents or not path.is_file() or path.suffix not in MIME_TYPES:
+                    raise ValueError(f"not a file of the design: {url}")
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": MIME_TYPES[path.suffix]})
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            raise ValueError(f"refused: {url.split(':', 1)[0]} URLs are not allowed in certificates")
+
+    return DesignFetcher
+
+
+def __getattr__(name: str):
+    # ``DesignFetcher`` subclasses WeasyPrint's fetcher, so the class is made when first asked for.
+    if name == "DesignFetcher":
+        return _design_fetcher_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def read_design(folder: Path) -> Design:
@@ -90,13 +100,19 @@ def _environment(folder: Path) -> ImmutableSandboxedEnvironment:
                                          undefined=StrictUndefined)
 
 
-_fonts = FontConfiguration()
+@functools.cache
+def _fonts():
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
 
 
 @functools.cache
-def _stylesheet(folder: Path, name: str) -> CSS:
+def _stylesheet(folder: Path, name: str):
     """A design's stylesheet, parsed once: its @font-face fonts are loaded once too."""
-    return CSS(url=BASE_URL + name, url_fetcher=DesignFetcher(folder), font_config=_fonts)
+    from weasyprint import CSS
+
+    return CSS(url=BASE_URL + name, url_fetcher=_design_fetcher_class()(folder), font_config=_fonts())
 
 
 def _labels(language: str, kind: CertificateKind) -> dict[str, str]:
@@ -114,6 +130,8 @@ def _labels(language: str, kind: CertificateKind) -> dict[str, str]:
 
 def document_values(certificate: Certificate, language: str, verify_url: str) -> dict[str, str]:
     """Everything the design sees: plain strings in the certificate's language."""
+    import segno
+
     # A fixed mask spares trying all eight: any mask gives a valid code that every reader decodes.
     qr = segno.make(verify_url, error="m", mask=4)
     with force_locale(language):
@@ -143,10 +161,12 @@ def document_values(certificate: Certificate, language: str, verify_url: str) ->
 
 
 def render_pdf(certificate: Certificate, language: str, verify_url: str) -> bytes:
+    from weasyprint import HTML
+
     if language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}")
     design = designs().get(certificate.design) or designs()["classic"]
     html = _environment(design.folder).get_template(design.template).render(
         document_values(certificate, language, verify_url))
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=DesignFetcher(design.folder)).write_pdf(
-        stylesheets=[_stylesheet(design.folder, design.stylesheet)], font_config=_fonts)
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=_design_fetcher_class()(design.folder)).write_pdf(
+        stylesheets=[_stylesheet(design.folder, design.stylesheet)], font_config=_fonts())

@@ -6,7 +6,9 @@ from datetime import date
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from certificates import credentials
 from certificates.codes import new_code
@@ -29,9 +31,12 @@ from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.i18n import LANGUAGES, to_local
+from lms.jobs.queues import enqueue, job
 from lms.mail import site_path
 from lms.notifications.models import NotificationKind
 from lms.notifications.services import notify
+
+PDFS_TO_RENDER = "certificate_pdfs_to_render"  # ids, in the session's info until it commits
 
 
 def issuer_settings() -> IssuerSettings:
@@ -146,12 +151,9 @@ def issue_attendance_certificate(member: CohortMember, share: Share, actor, lang
 
 
 def _finish(certificate: Certificate, user: User | None, email: str | None, course: Course) -> None:
-    """Sign the credential, render the PDF and tell the holder."""
+    """Sign the credential, have the PDF rendered once the transaction commits, and tell the holder."""
     certificate.credential_jwt = credentials.sign(credentials.build_credential(certificate, email, course.slug))
-    try:
-        store_document(certificate, certificate.language)
-    except Exception:  # noqa: BLE001 - a completion must not fail for its PDF; the first download renders it
-        current_app.logger.exception("Rendering the PDF of certificate %s failed", certificate.display_code)
+    db.session.info.setdefault(PDFS_TO_RENDER, set()).add(certificate.id)
     if user is not None:
         notify(user, NotificationKind.CERTIFICATE_ISSUED, site_path("certificates.mine"),
                course_titles=certificate.course_titles,
@@ -195,6 +197,35 @@ def store_document(certificate: Certificate, language: str) -> CertificateDocume
                                    sha256=hashlib.sha256(pdf).hexdigest())
     db.session.add(document)
     return document
+
+
+@job("documents", timeout=300)
+def render_stored_pdf(certificate_id: int) -> None:
+    """Render and store the PDF of a certificate in its language, unless a download already did."""
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None or certificate.is_revoked:
+        return
+    document_for(certificate, certificate.language)
+    db.session.commit()
+
+
+@event.listens_for(Session, "after_commit")
+def _render_committed_pdfs(session: Session) -> None:
+    """Queue the PDFs of the certificates this commit issued: a job sees only committed rows.
+
+    Neither an unreachable queue nor a failed rendering undoes an issued certificate: the first download
+    renders a missing PDF.
+    """
+    for certificate_id in sorted(session.info.pop(PDFS_TO_RENDER, ())):
+        try:
+            enqueue(render_stored_pdf, certificate_id)
+        except Exception:  # noqa: BLE001 - logged; the download renders it
+            current_app.logger.exception("Rendering the PDF of certificate %s failed", certificate_id)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pdfs(session: Session) -> None:
+    session.info.pop(PDFS_TO_RENDER, None)
 
 
 def document_for(certificate: Certificate, language: str) -> CertificateDocument:

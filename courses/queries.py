@@ -83,20 +83,31 @@ class CourseView:
     enrollment: Enrollment | None
 
 
-def course_with_enrollment(slug: str, user_id: int | None, preferred: str) -> CourseView | None:
-    """A course, its texts in the reader's language and the reader's enrolment, in one query."""
+def course_query(user_id: int | None, preferred: str) -> sa.Select:
+    """Courses with their texts in the reader's language and the reader's enrolment: a select to extend.
+
+    Its first five columns make a ``CourseView`` (see ``course_view``); callers add a ``where`` and may
+    outer-join more.
+    """
     joins, (title, summary, outcomes), _used = _translated(
         CourseTranslation, "course_id", Course.id, preferred, "title", "summary", "outcomes")
     query = sa.select(Course, title, summary, outcomes, Enrollment)
     for alias, condition in joins:
         query = query.outerjoin(alias, condition)
-    query = query.outerjoin(Enrollment, sa.and_(Enrollment.course_id == Course.id, Enrollment.user_id == user_id))
-    row = db.session.execute(query.where(Course.slug == slug)).first()
-    if row is None:
-        return None
-    course, title_, summary_, outcomes_, enrollment = row
+    return query.outerjoin(Enrollment, sa.and_(Enrollment.course_id == Course.id, Enrollment.user_id == user_id))
+
+
+def course_view(row) -> CourseView:
+    """The ``CourseView`` held in the first five columns of a ``course_query`` row."""
+    course, title_, summary_, outcomes_, enrollment = tuple(row)[:5]
     outcome_list = [line for line in (outcomes_ or "").splitlines() if line.strip()]
     return CourseView(course, title_ or course.slug, summary_ or "", outcome_list, enrollment)
+
+
+def course_with_enrollment(slug: str, user_id: int | None, preferred: str) -> CourseView | None:
+    """A course, its texts in the reader's language and the reader's enrolment, in one query."""
+    row = db.session.execute(course_query(user_id, preferred).where(Course.slug == slug)).first()
+    return None if row is None else course_view(row)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from lms.errors import DomainError
 from lms.extensions import db
 from lms.forms import ConfirmForm
 from lms.i18n import current_language, localized, text_direction
-from quizzes.queries import course_quizzes, has_attempted
+from quizzes.queries import course_with_quizzes
 
 bp = Blueprint("courses", __name__, template_folder="templates")
 
@@ -33,12 +33,15 @@ def _user_id() -> int | None:
     return current_user.id if current_user.is_authenticated else None
 
 
-def _visible_course(slug: str) -> queries.CourseView:
-    """The course, or 404 when it does not exist or is a draft the reader may not preview."""
-    view = queries.course_with_enrollment(slug, _user_id(), current_language())
+def _check_visible(view: queries.CourseView | None) -> queries.CourseView:
+    """404 when the course does not exist or is a draft the reader may not preview."""
     if view is None or not (view.course.is_published or can("courses.author")):
         abort(404)
     return view
+
+
+def _visible_course(slug: str) -> queries.CourseView:
+    return _check_visible(queries.course_with_enrollment(slug, _user_id(), current_language()))
 
 
 @bp.route("/courses")
@@ -58,12 +61,14 @@ def catalogue():
 
 @bp.route("/courses/<slug>")
 def course_page(slug):
-    view = _visible_course(slug)
+    view, course_quizzes = course_with_quizzes(slug, _user_id(), current_language())
+    view = _check_visible(view)
     items = queries.outline(view.course.id, _user_id(), current_language())
-    quizzes = [(quiz, localized(quiz.titles, current_language())) for quiz in course_quizzes(view.course.id)]
-    # The pre-test is offered before the first lesson; it never blocks them.
-    pre_test = next((quiz for quiz, _title in quizzes if quiz.kind.value == "pre_test"), None)
-    offer_pre_test = bool(view.enrollment and pre_test and not has_attempted(pre_test.id, current_user.id))
+    quizzes = [(quiz, localized(quiz.titles, current_language())) for quiz, _attempted in course_quizzes]
+    # The pre-test is offered before the first lesson, until the learner starts it; it never blocks them.
+    pre_test, started = next(((quiz, attempted) for quiz, attempted in course_quizzes
+                              if quiz.kind.value == "pre_test"), (None, False))
+    offer_pre_test = bool(view.enrollment and pre_test and not started)
     assignments = course_assignments(view.course.id, _user_id()) if view.enrollment else []
     return render_template(
         "courses/course.html", view=view, items=items, modules=queries.by_module(items), quizzes=quizzes,

@@ -16,11 +16,11 @@ def create_app(config: dict | None = None) -> Flask:
         # The host is never taken from the proxy: links in mail use BASE_URL.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
 
-    from lms import extensions, i18n, mail, security, templating
+    from lms import extensions, i18n, mail, migration_support, security, static_files, templating
     from lms.accounts import auth
 
     extensions.db.init_app(app)
-    extensions.migrate.init_app(app, extensions.db, directory=_migrations_dir(app))
+    migration_support.init_app(app, extensions.db, _migrations_dir(app))
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
     i18n.init_app(app)
@@ -28,6 +28,8 @@ def create_app(config: dict | None = None) -> Flask:
     mail.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    static_files.init_app(app)
+    extensions.compress.init_app(app)
 
     from lms import cli, errors, main
     from lms.accounts.views import bp as accounts_bp
@@ -35,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     from lms.api.admin import bp as api_tokens_bp
     from lms.api.views import bp as api_bp
     from lms.notifications.views import bp as notifications_bp
+    from lms.jobs.views import bp as jobs_bp
     from lms.reports.views import bp as reports_bp
     from lms.organizations.views import bp as organizations_bp
 
@@ -46,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(reports_bp)
     app.register_blueprint(api_tokens_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(jobs_bp)
 
     import certificates.cli  # noqa: F401 - adds the credential commands
     import certificates.issuing  # noqa: F401 - issues a certificate when a completion is recorded
@@ -54,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     import courses.cohorts.attendance  # noqa: F401 - registers the minimum-attendance requirement
     import quizzes.cli  # noqa: F401 - adds the question bank commands
     import quizzes.completion  # noqa: F401 - registers the graded-quiz completion requirement
+    import lms.jobs.cli  # noqa: F401 - adds the worker command
     import lms.reports.facts  # noqa: F401 - keeps the reports' summary table in step with every commit
     from certificates.admin import bp as certificates_admin_bp
     from certificates.views import bp as certificates_bp

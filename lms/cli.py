@@ -16,7 +16,6 @@ from lms.db import utcnow
 from lms.errors import DomainError
 from lms.extensions import db
 from lms.reports.facts import rebuild
-from lms.synthetic import SyntheticDataExists, seed_synthetic
 
 lms_cli = AppGroup("lms", help="Masar administration commands.")
 
@@ -110,6 +109,8 @@ def seed_synthetic_command(learners: int, seed: int, until: datetime | None, pas
     For reports and benchmarks, never for a production database. Uses the published courses
     (the demo courses are imported first when there are none) and refuses to run twice.
     """
+    from lms.synthetic import SyntheticDataExists, seed_synthetic  # with its bulk loader, only for this command
+
     if current_app.config["MASAR_ENV"] == "production":
         raise click.ClickException("Refusing to add synthetic data to a production instance (MASAR_ENV=production).")
     if until is not None and until.date() > utcnow().date():

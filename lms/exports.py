@@ -4,9 +4,6 @@ import csv
 import io
 from collections.abc import Iterable
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -39,6 +36,10 @@ def xlsx_bytes(sheets: Iterable[tuple[str, list[list]]], right_to_left: bool = F
 
     Text is made safe (openpyxl would otherwise store "=..." as a formula); numbers stay numbers.
     """
+    # openpyxl is large and exports are rare: a web worker loads it with its first workbook.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     used: set[str] = set()

@@ -1,4 +1,5 @@
-"""Outgoing mail: SMTP when configured, otherwise the log; tests read an in-memory outbox."""
+"""Outgoing mail, rendered in the request and delivered by a job: SMTP when configured, otherwise the log;
+tests read an in-memory outbox."""
 
 import smtplib
 from dataclasses import dataclass
@@ -7,6 +8,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, current_app, has_request_context, render_template, url_for
 from flask_babel import force_locale
+
+from lms.jobs.queues import enqueue, job
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,17 @@ def outbox() -> list[Mail]:
 
 
 def send_mail(to: str, subject: str, template: str, locale: str = "fr", **context) -> Mail:
-    """Render ``template`` in the recipient's language and deliver it."""
+    """Render ``template`` in the recipient's language now, and have a job deliver it."""
     with force_locale(locale):
         mail = Mail(to=to, subject=str(subject), body=render_template(template, **context))
+    enqueue(deliver_mail, mail.to, mail.subject, mail.body)
+    return mail
+
+
+@job("mail", timeout=60, shown_args=2)  # the body holds links that sign people in
+def deliver_mail(to: str, subject: str, body: str) -> None:
+    """Hand a rendered mail to the outbox (tests), the SMTP server, or the log when there is none."""
+    mail = Mail(to=to, subject=subject, body=body)
     config = current_app.config
     if config["MAIL_OUTBOX"]:
         outbox().append(mail)
@@ -50,7 +61,6 @@ def send_mail(to: str, subject: str, template: str, locale: str = "fr", **contex
         _send_smtp(mail)
     else:
         current_app.logger.info("Mail to %s: %s\n%s", mail.to, mail.subject, mail.body)
-    return mail
 
 
 def _send_smtp(mail: Mail) -> None:

@@ -4,7 +4,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from courses import queries as course_queries
 from courses.models import Course
 from lms.db import utcnow
 from lms.errors import DomainError
@@ -14,19 +13,18 @@ from lms.i18n import current_language, localized
 from quizzes import attempts as service
 from quizzes.completion import record_quiz_result
 from quizzes.models import Attempt, AttemptState, Question, Quiz
-from quizzes.queries import quiz_by_key
+from quizzes.queries import course_with_quiz
 from quizzes.types import TYPES, InvalidResponse
 
 bp = Blueprint("quizzes", __name__, template_folder="templates")
 
 
 def _course_and_quiz(slug: str, key: str):
-    view = course_queries.course_with_enrollment(slug, current_user.id, current_language())
+    view, quiz = course_with_quiz(slug, key, current_user.id, current_language())
     if view is None or not view.course.is_published:
         abort(404)
     if view.enrollment is None:
         abort(403)
-    quiz = quiz_by_key(view.course.id, key)
     if quiz is None:
         abort(404)
     return view, quiz

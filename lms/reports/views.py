@@ -1,8 +1,7 @@
 """The report page and its files: figures under the filters a funder asks for, within the viewer's scope."""
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, render_template, request
-from flask_babel import gettext as _
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from courses.cohorts.queries import cohorts_for
@@ -11,17 +10,18 @@ from courses.queries import course_choices
 from lms.accounts.models import Gender, Role
 from lms.accounts.permissions import permission_required
 from lms.extensions import db
-from lms.i18n import current_language, text_direction
+from lms.i18n import current_language
+from lms.jobs.files import prepare_file
+from lms.jobs.queues import jobs_enabled
 from lms.organizations.models import Organization, OrganizationStatus, OrganizationType
 from lms.organizations.regions import Region
-from lms.reports.downloads import report_csv, report_xlsx
+from lms.reports.downloads import report_file, report_file_for
 from lms.reports.filters import parse_filters, parse_layout
 from lms.reports.indicators import DIMENSIONS, MEASURES
 from lms.reports.report import build_report
 from lms.reports.tables import DIMENSION_LABELS, MEASURE_LABELS
 
 bp = Blueprint("reports", __name__)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _organizations():
@@ -64,10 +64,11 @@ def download(extension: str):
         return Response("\n".join(f"{name}: {message}" for name, message in errors.items()), status=422,
                         mimetype="text/plain")
     language = current_language()
+    if jobs_enabled():
+        # A large report takes a while to build: a job does it while the user's page waits for the file.
+        token = prepare_file(current_user.id, report_file_for, current_user.id, extension,
+                             [list(pair) for pair in request.args.items(multi=True)], language)
+        return redirect(url_for("jobs.prepared_file", token=token))
     report = build_report(filters, layout, current_user, language)
-    name = "masar-report-publication" if layout.publication else "masar-report"
-    if extension == "csv":
-        return Response(report_csv(report), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    body = report_xlsx(report, _("Summary"), text_direction(language) == "rtl")
-    return Response(body, mimetype=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    filename, mimetype, body = report_file(report, extension, layout.publication, language)
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
