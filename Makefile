@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := MASAR_ENV=development $(BIN)/flask --app wsgi
 
-.PHONY: run test install install-dev translations extract-messages runtime-packages system-packages bench-certificates bench-reports clean
+.PHONY: run test install install-dev translations extract-messages runtime-packages system-packages bench-packages bench bench-certificates bench-reports clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,10 +32,12 @@ run: install translations runtime-packages
 test: install-dev translations system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# WeasyPrint needs Pango to render certificates; browser tests drive Debian's Chromium and
-# certificate tests read PDFs with Poppler. Install what is missing when we are allowed to.
+# WeasyPrint needs Pango to render certificates; browser tests drive Debian's Chromium,
+# certificate tests read PDFs with Poppler, and the slow-client test runs nginx in front of gunicorn.
+# The benchmarks load the servers with wrk. Install what is missing when we are allowed to.
 RUNTIME_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-TEST_PACKAGES := $(RUNTIME_PACKAGES) chromium poppler-utils
+TEST_PACKAGES := $(RUNTIME_PACKAGES) chromium poppler-utils nginx
+BENCH_PACKAGES := $(RUNTIME_PACKAGES) wrk
 define apt_install
 	@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -52,6 +54,16 @@ runtime-packages:
 
 system-packages:
 	$(call apt_install,$(TEST_PACKAGES))
+
+bench-packages:
+	$(call apt_install,$(BENCH_PACKAGES))
+
+# Every benchmark, figures in bench/README.md: learner pages under the production gunicorn.conf.py
+# (wrk, next to a bare WSGI app), SQL statements at two data sizes, page weight, workers' memory,
+# certificates and reports. Needs PostgreSQL (BENCH_DATABASE_URL, default the local masar_bench,
+# seeded on first use, some three minutes); five minutes on 2 cores. BENCH_ARGS="--rounds 5" for more.
+bench: install-dev translations bench-packages
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Certificate rendering and signing times and sizes (no database needed).
 bench-certificates: install
