@@ -4,6 +4,7 @@ Titles come in the reader's language when it exists, otherwise in the next avail
 each query joins one translation row per language and takes the first that is present.
 """
 
+import functools
 import itertools
 from dataclasses import dataclass
 
@@ -28,9 +29,15 @@ from lms.extensions import db
 from lms.i18n import language_order, localized
 
 
+@functools.cache
+def _aliases(model, languages: tuple[str, ...]) -> list:
+    """One alias of ``model`` per language, made once: building them on every request costs milliseconds."""
+    return [(language, aliased(model, name=f"{model.__tablename__}_{language}")) for language in languages]
+
+
 def _translated(model, key_column, owner_column, preferred: str, *columns: str):
     """Outer-join one translation alias per language; return (joins, coalesced columns, language used)."""
-    aliases = [(language, aliased(model)) for language in language_order(preferred)]
+    aliases = _aliases(model, tuple(language_order(preferred)))
     joins = [(alias, sa.and_(getattr(alias, key_column) == owner_column, alias.language == language))
              for language, alias in aliases]
     coalesced = [sa.func.coalesce(*(getattr(alias, column) for _lang, alias in aliases)) for column in columns]

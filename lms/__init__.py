@@ -16,10 +16,12 @@ def create_app(config: dict | None = None) -> Flask:
         # The host is never taken from the proxy: links in mail use BASE_URL.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
 
+    from lms import db as db_settings
     from lms import extensions, i18n, mail, migration_support, security, static_files, templating
     from lms.accounts import auth
 
     extensions.db.init_app(app)
+    db_settings.init_app(app, extensions.db)
     migration_support.init_app(app, extensions.db, _migrations_dir(app))
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
