@@ -4,8 +4,8 @@ Titles come in the reader's language when it exists, otherwise in the next avail
 each query joins one translation row per language and takes the first that is present.
 """
 
-import functools
 import itertools
+import threading
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -29,10 +29,17 @@ from lms.extensions import db
 from lms.i18n import language_order, localized
 
 
-@functools.cache
+_made = threading.local()
+
+
 def _aliases(model, languages: tuple[str, ...]) -> list:
-    """One alias of ``model`` per language, made once: building them on every request costs milliseconds."""
-    return [(language, aliased(model, name=f"{model.__tablename__}_{language}")) for language in languages]
+    """One alias of ``model`` per language, made once per thread: building them on every request costs
+    milliseconds, and SQLAlchemy's constructs are not to be shared between threads building statements."""
+    made = _made.__dict__.setdefault("aliases", {})
+    if (model, languages) not in made:
+        made[model, languages] = [(language, aliased(model, name=f"{model.__tablename__}_{language}"))
+                                  for language in languages]
+    return made[model, languages]
 
 
 def _translated(model, key_column, owner_column, preferred: str, *columns: str):
