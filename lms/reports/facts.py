@@ -144,7 +144,11 @@ def rebuild() -> int:
         db.session.execute(sa.text("TRUNCATE report_facts"))  # leaves no dead rows behind, unlike DELETE
     else:
         db.session.execute(sa.delete(ReportFact))
-    db.session.execute(sa.insert(ReportFact).from_select(COLUMNS, fact_rows()))
+    rows = fact_rows()
+    # Written organization by organization: an organization's rows then sit together on disk, and its
+    # report reads a few pages instead of one per row (later writes append; a rebuild gathers them again).
+    rows = rows.order_by(rows.selected_columns[COLUMNS.index("organization_id")])
+    db.session.execute(sa.insert(ReportFact).from_select(COLUMNS, rows))
     db.session.commit()
     return db.session.scalar(sa.select(sa.func.count()).select_from(ReportFact))
 

@@ -15,7 +15,8 @@ branch_labels = None
 depends_on = None
 
 
-# The facts as the application writes them (lms.reports.facts), for the rows recorded before.
+# The facts as the application writes them (lms.reports.facts), for the rows recorded before; an
+# organization's rows together on disk, as a rebuild writes them.
 BACKFILL = """
 INSERT INTO report_facts (kind, person, user_id, member_id, course_id, cohort_id, cohort_key, at, year, quarter,
                           started, pre, post, gender, organization_id, organization_type, region, city)
@@ -51,6 +52,7 @@ FROM (
 LEFT JOIN users u ON u.id = f.user_id
 LEFT JOIN organizations o ON o.id = u.organization_id
 LEFT JOIN cohort_members p ON f.user_id IS NULL AND p.id = f.member_id
+ORDER BY u.organization_id
 """
 
 
